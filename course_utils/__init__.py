@@ -1,0 +1,71 @@
+"""course_utils: the small library behind the learning-rate scheduler course.
+
+One module per concern: `data`, `models`, `schedules`, `training`, `plotting`,
+`hiker` (model) and `hiker_widget` (view), `checks` and `exercises`, `progress`,
+`range_test`, `plateau` and `lint`. Names are imported on first use, so
+`import course_utils` stays quick and a lesson pulls in only what it needs.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+__version__ = "0.1.0"
+
+# public name -> module that defines it
+_EXPORTS: dict[str, str] = {
+    # data
+    "DigitsDataset": "data",
+    "DataFileError": "data",
+    "load_digits": "data",
+    "make_loaders": "data",
+    "show_digits": "data",
+    # models
+    "TinyMLP": "models",
+    "TinyCNN": "models",
+    "make_model": "models",
+    # schedules
+    "preview_schedule": "schedules",
+    "SCHEDULE_PRESETS": "schedules",
+    "dummy_optimizer": "schedules",
+    # training
+    "train": "training",
+    "History": "training",
+    # plotting
+    "plot_schedule": "plotting",
+    "plot_history": "plotting",
+    "compare_runs": "plotting",
+    # the hiker
+    "LANDSCAPES": "hiker",
+    "Landscape": "hiker",
+    "Hike": "hiker",
+    "simulate_hike": "hiker",
+    "HikerWidget": "hiker_widget",
+    # exercises
+    "check": "checks",
+    "hint": "checks",
+    "solution": "checks",
+    "CheckResult": "checks",
+    # later lessons
+    "lr_range_test": "range_test",
+    "RangeTestResult": "range_test",
+    "simulate_plateau": "plateau",
+    "PlateauWidget": "plateau",
+    "lint_schedule": "lint",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'course_utils' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(list(globals()) + __all__)
