@@ -55,7 +55,7 @@ _EXPORTS: dict[str, str] = {
     "lint_schedule": "lint",
 }
 
-__all__ = sorted(_EXPORTS)
+__all__ = list(_EXPORTS)
 
 
 def __getattr__(name: str) -> Any:

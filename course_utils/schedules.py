@@ -12,13 +12,13 @@ import copy
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Union
+from typing import Any
 
 import torch
 from torch.optim import Optimizer
 from torch.optim import lr_scheduler as lrs
 
-Scheduler = Union[lrs.LRScheduler, lrs.ReduceLROnPlateau]
+Scheduler = lrs.LRScheduler | lrs.ReduceLROnPlateau
 SchedulerFactory = Callable[[Optimizer], Scheduler]
 
 
@@ -165,13 +165,13 @@ class SchedulePreset:
         if unknown:
             names = ", ".join(p.name for p in self.params) or "none"
             raise TypeError(
-                f"Preset {self.name!r} has no parameter {sorted(unknown)[0]!r}; "
+                f"Preset {self.name!r} has no parameter {min(unknown)!r}; "
                 f"its parameters are: {names}."
             )
         values = {**self.defaults(steps), **params}
         for p in self.params:
             if p.kind == "int":
-                values[p.name] = max(int(round(values[p.name])), 1 if p.low >= 1 else 0)
+                values[p.name] = max(round(values[p.name]), 1 if p.low >= 1 else 0)
         return self.builder(optimizer, max(int(steps), 1), **values)
 
     def factory(self, steps: int = 100, **params: float) -> SchedulerFactory:
@@ -241,7 +241,7 @@ def _plateau(
 
 
 def _frac(f: float, least: int = 1) -> Callable[[int], int]:
-    return lambda steps: max(int(round(steps * f)), least)
+    return lambda steps: max(round(steps * f), least)
 
 
 SCHEDULE_PRESETS: dict[str, SchedulePreset] = {

@@ -1,0 +1,146 @@
+"""The UCI handwritten digits, shipped in data/, as a torchvision dataset.
+
+1,797 grey 8x8 images of the digits 0-9, split once and for all into
+train (1,257), val (270) and test (270). Nothing is ever downloaded: the file
+lives in the repository and its SHA-256 is checked on every load.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import zipfile
+from collections.abc import Callable
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch.utils.data import DataLoader
+from torchvision.datasets import VisionDataset
+from torchvision.transforms import v2
+
+DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+DATA_FILE = "digits.npz"
+SHA256 = "fe925b5903af4ba767c775373cf40537af4953dd7ca72313dde4005ff4e5f12c"
+SPLITS = {"train": 0, "val": 1, "test": 2}
+CLASSES = [str(d) for d in range(10)]
+# Mean and spread of the training pixels after scaling to [0, 1].
+MEAN, STD = 0.3056, 0.3761
+
+
+class DataFileError(RuntimeError):
+    """The shipped digits file is missing or damaged."""
+
+
+def _restore_hint(path: Path) -> str:
+    return (
+        f"Restore it from the course repository with `git checkout data/` "
+        f"(run in the folder that holds {path.parent.name}/), or re-clone the course. "
+        "To rebuild it from scikit-learn instead: `python data/build_digits.py`."
+    )
+
+
+@lru_cache(maxsize=4)
+def _read_arrays(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Read and verify the digits file once per process."""
+    if not path.is_file():
+        raise DataFileError(f"The digits data file {path} is missing. {_restore_hint(path)}")
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    if digest != SHA256:
+        raise DataFileError(
+            f"The digits data file {path} is corrupt: its SHA-256 is {digest[:12]}..., "
+            f"expected {SHA256[:12]}.... {_restore_hint(path)}"
+        )
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            return z["images"], z["labels"], z["split"]
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile) as err:
+        raise DataFileError(f"The digits data file {path} can't be read ({err}). "
+                            f"{_restore_hint(path)}") from None
+
+
+def default_transform() -> v2.Compose:
+    """Pixels 0..16 to floats, scaled to [0, 1], then standardised."""
+    return v2.Compose(
+        [
+            v2.ToDtype(torch.float32, scale=False),
+            v2.Lambda(lambda x: x / 16.0),
+            v2.Normalize(mean=[MEAN], std=[STD]),
+        ]
+    )
+
+
+class DigitsDataset(VisionDataset):
+    """UCI digits as (1x8x8 float image, label) pairs, for split "train", "val" or "test".
+
+    The default transform runs once over the whole split when it loads, so
+    indexing is cheap; a custom `transform` runs per item, as in any
+    torchvision dataset.
+    """
+
+    def __init__(
+        self,
+        root: str | Path = DATA_DIR,
+        split: str = "train",
+        transform: Callable[[torch.Tensor], Any] | None = None,
+        target_transform: Callable[[int], Any] | None = None,
+    ) -> None:
+        super().__init__(str(root), transform=transform, target_transform=target_transform)
+        if split not in SPLITS:
+            raise ValueError(f"split must be one of {list(SPLITS)}, not {split!r}.")
+        self.split = split
+        images, labels, which = _read_arrays(Path(root) / DATA_FILE)
+        keep = which == SPLITS[split]
+        self.raw = torch.from_numpy(images[keep].copy()).unsqueeze(1)  # uint8, N x 1 x 8 x 8
+        self.targets = torch.from_numpy(labels[keep].astype(np.int64))
+        self.data = default_transform()(self.raw) if transform is None else self.raw
+        self.classes = CLASSES
+
+    def __len__(self) -> int:
+        return len(self.targets)
+
+    def __getitem__(self, index: int) -> tuple[Any, Any]:
+        image, target = self.data[index], int(self.targets[index])
+        if self.transform is not None:
+            image = self.transform(image)
+        if self.target_transform is not None:
+            target = self.target_transform(target)
+        return image, target
+
+    def __repr__(self) -> str:
+        # No root path: it would print a path of this machine into lesson outputs.
+        return f"DigitsDataset(split={self.split!r}, images={len(self)}, classes=10)"
+
+
+def load_digits(split: str = "train", root: str | Path = DATA_DIR) -> DigitsDataset:
+    """The fixed `split` ("train", "val" or "test") of the shipped digits."""
+    return DigitsDataset(root, split)
+
+
+def make_loaders(
+    batch_size: int = 64, seed: int = 0, root: str | Path = DATA_DIR
+) -> tuple[DataLoader, DataLoader, DataLoader]:
+    """(train, val, test) DataLoaders; `seed` fixes only the training shuffle order."""
+    generator = torch.Generator().manual_seed(seed)
+    train = DataLoader(load_digits("train", root), batch_size=batch_size, shuffle=True,
+                       generator=generator)
+    val = DataLoader(load_digits("val", root), batch_size=512)
+    test = DataLoader(load_digits("test", root), batch_size=512)
+    return train, val, test
+
+
+def show_digits(split: str = "train", n: int = 32, ax: Any = None) -> Any:
+    """Draw the first `n` images of a split as one grid, titled with their labels."""
+    import matplotlib.pyplot as plt
+    from torchvision.utils import make_grid
+
+    ds = load_digits(split)
+    n = max(1, min(n, len(ds)))
+    grid = make_grid(ds.raw[:n].float() / 16.0, nrow=min(n, 16), padding=1, pad_value=1.0)
+    ax = ax or plt.gca()
+    ax.imshow(grid[0].numpy(), cmap="gray_r", interpolation="nearest")
+    ax.set_axis_off()
+    labels = " ".join(str(int(t)) for t in ds.targets[:n])
+    ax.set_title(f"The first {n} {split} digits: {labels}", fontsize=9)
+    return ax

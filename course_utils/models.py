@@ -1,0 +1,49 @@
+"""Two tiny networks for 8x8 digits, each built from a seed so runs repeat."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+
+class TinyMLP(nn.Module):
+    """64 pixels -> `hidden` ReLU units -> 10 class scores."""
+
+    def __init__(self, hidden: int = 64) -> None:
+        super().__init__()
+        self.net = nn.Sequential(nn.Flatten(), nn.Linear(64, hidden), nn.ReLU(),
+                                 nn.Linear(hidden, 10))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(x)
+
+
+class TinyCNN(nn.Module):
+    """Two 3x3 convolutions with pooling, then a linear layer to 10 class scores."""
+
+    def __init__(self, channels: int = 8) -> None:
+        super().__init__()
+        self.features = nn.Sequential(
+            nn.Conv2d(1, channels, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),  # 8x8 -> 4x4
+            nn.Conv2d(channels, 2 * channels, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),  # -> 2x2
+        )
+        self.head = nn.Linear(2 * channels * 4, 10)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.features(x).flatten(1))
+
+
+MODELS = {"mlp": TinyMLP, "cnn": TinyCNN}
+
+
+def make_model(kind: str = "mlp", seed: int = 0, **kwargs: int) -> nn.Module:
+    """A fresh `kind` ("mlp" or "cnn") whose initial weights depend only on `seed`."""
+    if kind not in MODELS:
+        raise ValueError(f"kind must be one of {sorted(MODELS)}, not {kind!r}.")
+    state = torch.random.get_rng_state()
+    try:
+        torch.manual_seed(seed)
+        return MODELS[kind](**kwargs)
+    finally:
+        # Building a model should not disturb the learner's own random stream.
+        torch.random.set_rng_state(state)

@@ -1,0 +1,101 @@
+"""Plot helpers that compose: each takes `ax=None`, draws on it, and returns the Axes."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import matplotlib.pyplot as plt
+from matplotlib.axes import Axes
+
+from .schedules import is_scheduler, preview_schedule
+from .training import History
+
+METRIC_LABELS = {
+    "val_acc": "validation accuracy",
+    "val_loss": "validation loss",
+    "train_loss": "training loss",
+}
+
+
+def plot_schedule(
+    schedule: Any,
+    steps: int | None = None,
+    *,
+    ax: Axes | None = None,
+    label: str | None = None,
+    log: bool = False,
+    base_lr: float = 0.1,
+    **line_kwargs: Any,
+) -> Axes:
+    """Draw an LR curve from a list of LRs, a History, a scheduler or a factory."""
+    ax = ax or plt.gca()
+    if isinstance(schedule, History):
+        values = schedule.lrs
+    elif is_scheduler(schedule) or callable(schedule):
+        if steps is None:
+            raise ValueError("Say how many steps to preview: plot_schedule(factory, steps).")
+        values = preview_schedule(schedule, steps, base_lr=base_lr)
+    else:
+        values = list(schedule)
+    if steps is not None:
+        values = values[:steps]
+    ax.plot(range(len(values)), values, label=label, **line_kwargs)
+    ax.set_xlabel("step")
+    ax.set_ylabel("learning rate")
+    if log:
+        ax.set_yscale("log")
+    if label is not None:
+        ax.legend(fontsize=8)
+    return ax
+
+
+def plot_history(
+    history: History,
+    metric: str = "val_acc",
+    *,
+    ax: Axes | None = None,
+    label: str | None = None,
+    **line_kwargs: Any,
+) -> Axes:
+    """Draw one per-epoch metric of a run ("val_acc", "val_loss" or "train_loss")."""
+    if metric not in METRIC_LABELS:
+        raise ValueError(f"metric must be one of {sorted(METRIC_LABELS)}, not {metric!r}.")
+    ax = ax or plt.gca()
+    values = getattr(history, metric)
+    ax.plot(range(1, len(values) + 1), values, label=label, **line_kwargs)
+    if history.diverged and values:
+        ax.plot(len(values), values[-1], "x", color="black", markersize=8)
+    ax.set_xlabel("epoch")
+    ax.set_ylabel(METRIC_LABELS[metric])
+    if label is not None:
+        ax.legend(fontsize=8)
+    return ax
+
+
+def compare_runs(
+    runs: Mapping[str, History | Sequence[History]],
+    metric: str = "val_acc",
+    *,
+    ax: Axes | None = None,
+) -> Axes:
+    """Overlay several runs; a list of runs (seeds) draws its mean with a min-max band."""
+    ax = ax or plt.gca()
+    for name, run in runs.items():
+        if isinstance(run, History):
+            plot_history(run, metric, ax=ax, label=name)
+            continue
+        curves = [getattr(h, metric) for h in run]
+        length = min((len(c) for c in curves), default=0)
+        if length == 0:
+            continue
+        xs = range(1, length + 1)
+        cols = [[c[i] for c in curves] for i in range(length)]
+        mean = [sum(col) / len(col) for col in cols]
+        (line,) = ax.plot(xs, mean, label=f"{name} (mean of {len(curves)})")
+        ax.fill_between(xs, [min(c) for c in cols], [max(c) for c in cols],
+                        color=line.get_color(), alpha=0.2)
+    ax.set_xlabel("epoch")
+    ax.set_ylabel(METRIC_LABELS.get(metric, metric))
+    ax.legend(fontsize=8)
+    return ax

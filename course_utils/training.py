@@ -1,0 +1,208 @@
+"""One honest training loop: optimizer.step() then scheduler.step(), every LR recorded."""
+
+from __future__ import annotations
+
+import math
+import time
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+from torch import nn
+from torch.optim import Optimizer
+from torch.optim.lr_scheduler import ReduceLROnPlateau
+from torch.utils.data import DataLoader
+
+
+@dataclass
+class History:
+    """What a run did: the LR of every optimizer step, and per-epoch losses and accuracy."""
+
+    lrs: list[float] = field(default_factory=list)
+    train_loss: list[float] = field(default_factory=list)
+    val_loss: list[float] = field(default_factory=list)
+    val_acc: list[float] = field(default_factory=list)
+    diverged: bool = False
+    message: str = ""
+    epochs: int = 0
+    steps_per_epoch: int = 0
+    seconds: float = field(default=0.0, compare=False, repr=False)
+
+    @property
+    def final_val_acc(self) -> float:
+        """Validation accuracy after the last epoch run (NaN if none ran)."""
+        return self.val_acc[-1] if self.val_acc else math.nan
+
+    @property
+    def best_val_acc(self) -> float:
+        """The best validation accuracy of any epoch (NaN if none ran)."""
+        return max(self.val_acc) if self.val_acc else math.nan
+
+    def summary(self) -> str:
+        """One line: epochs run, final losses and accuracy, or why the run stopped."""
+        if self.diverged:
+            return self.message
+        if not self.val_acc:
+            return "No epoch finished."
+        return (
+            f"{len(self.val_acc)} epochs: train loss {self.train_loss[-1]:.3f}, "
+            f"val loss {self.val_loss[-1]:.3f}, val accuracy {self.final_val_acc:.1%}"
+        )
+
+
+def default_device() -> torch.device:
+    """CUDA where there is one, else the CPU: the course runs on either."""
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def evaluate(model: nn.Module, loader: DataLoader, loss_fn: Callable[..., torch.Tensor],
+             device: torch.device) -> tuple[float, float]:
+    """Mean loss and accuracy of `model` over `loader`, without touching its gradients."""
+    was_training = model.training
+    model.eval()
+    total_loss, correct, count = 0.0, 0, 0
+    with torch.no_grad():
+        for x, y in loader:
+            x, y = x.to(device), y.to(device)
+            out = model(x)
+            total_loss += float(loss_fn(out, y)) * len(y)
+            correct += int((out.argmax(1) == y).sum())
+            count += len(y)
+    model.train(was_training)
+    return total_loss / max(count, 1), correct / max(count, 1)
+
+
+class _Progress:
+    """One line in a notebook, updated in place each epoch; silent elsewhere."""
+
+    def __init__(self, enabled: bool | None) -> None:
+        if enabled is None:
+            enabled = _in_kernel()
+        self.handle = None
+        if enabled:
+            from IPython.display import display
+
+            self.handle = display("starting...", display_id=True)
+
+    def update(self, text: str) -> None:
+        if self.handle is not None:
+            self.handle.update(text)
+
+
+def _in_kernel() -> bool:
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    shell = get_ipython()
+    return shell is not None and hasattr(shell, "kernel")
+
+
+def _split_loaders(loaders: Sequence[DataLoader]) -> tuple[DataLoader, DataLoader]:
+    if len(loaders) not in (2, 3):
+        raise ValueError("loaders must be (train, val) or the (train, val, test) of make_loaders.")
+    return loaders[0], loaders[1]
+
+
+def _reseed(loader: DataLoader, seed: int) -> None:
+    torch.manual_seed(seed)
+    generator = getattr(loader, "generator", None) or getattr(loader.sampler, "generator", None)
+    if generator is not None:
+        generator.manual_seed(seed)
+
+
+def _pre_run_warnings(scheduler: Any, epochs: int, steps_per_epoch: int, step_every: str) -> None:
+    """Show the schedule linter's warnings, if it has any, before the run starts."""
+    if scheduler is None:
+        return
+    try:
+        from .lint import lint_schedule
+    except ImportError:
+        return
+    for text in lint_schedule(scheduler, epochs=epochs, steps_per_epoch=steps_per_epoch,
+                              step_every=step_every):
+        warnings.warn(text, UserWarning, stacklevel=3)
+
+
+def train(
+    model: nn.Module,
+    loaders: Sequence[DataLoader],
+    optimizer: Optimizer,
+    scheduler: Any = None,
+    *,
+    epochs: int,
+    step_every: str = "epoch",
+    seed: int = 0,
+    loss_fn: Callable[..., torch.Tensor] | None = None,
+    device: str | torch.device | None = None,
+    progress: bool | None = None,
+) -> History:
+    """Train `model` for `epochs`, stepping the scheduler per "epoch" or per "batch"."""
+    if step_every not in ("epoch", "batch"):
+        raise ValueError(f'step_every must be "epoch" or "batch", not {step_every!r}.')
+    plateau = isinstance(scheduler, ReduceLROnPlateau)
+    if plateau and step_every == "batch":
+        raise ValueError(
+            "ReduceLROnPlateau reacts to the validation loss, which exists once per epoch: "
+            'use step_every="epoch" with it.'
+        )
+    train_loader, val_loader = _split_loaders(loaders)
+    device = torch.device(device) if device is not None else default_device()
+    loss_fn = loss_fn or nn.CrossEntropyLoss()
+    model.to(device)
+    history = History(epochs=epochs, steps_per_epoch=len(train_loader))
+    _pre_run_warnings(scheduler, epochs, len(train_loader), step_every)
+    _reseed(train_loader, seed)
+    bar = _Progress(progress)
+    group = optimizer.param_groups[0]
+    start = time.perf_counter()
+    try:
+        for epoch in range(epochs):
+            model.train()
+            total, count = 0.0, 0
+            for batch, (x, y) in enumerate(train_loader):
+                x, y = x.to(device), y.to(device)
+                history.lrs.append(float(group["lr"]))
+                optimizer.zero_grad()
+                loss = loss_fn(model(x), y)
+                value = loss.item()
+                if not math.isfinite(value):
+                    history.diverged = True
+                    history.message = (
+                        f"Stopped: the loss became {value} at epoch {epoch + 1}, "
+                        f"batch {batch + 1}, with lr={group['lr']:.3g}. "
+                        "The steps are too large for this model: try a smaller learning rate."
+                    )
+                    return history
+                loss.backward()
+                optimizer.step()
+                if scheduler is not None and step_every == "batch":
+                    scheduler.step()
+                total += value * len(y)
+                count += len(y)
+            val_loss, val_acc = evaluate(model, val_loader, loss_fn, device)
+            if not math.isfinite(val_loss):
+                history.diverged = True
+                history.message = (
+                    f"Stopped: the validation loss became {val_loss} after epoch {epoch + 1}, "
+                    f"with lr={group['lr']:.3g}. Try a smaller learning rate."
+                )
+                return history
+            history.train_loss.append(total / max(count, 1))
+            history.val_loss.append(val_loss)
+            history.val_acc.append(val_acc)
+            if scheduler is not None and step_every == "epoch":
+                if plateau:
+                    scheduler.step(val_loss)
+                else:
+                    scheduler.step()
+            bar.update(f"epoch {epoch + 1}/{epochs}: " + history.summary().split(": ", 1)[1])
+    except KeyboardInterrupt:
+        done = len(history.val_acc)
+        history.message = f"Interrupted after {done} epochs; the history so far is kept."
+    finally:
+        history.seconds = time.perf_counter() - start
+        bar.update(history.message or f"done: {history.summary()}")
+    return history
