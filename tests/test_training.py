@@ -1,0 +1,129 @@
+"""train(): repeatable, in the right order, per batch or per epoch, and safe when it blows up."""
+
+from __future__ import annotations
+
+import math
+
+import matplotlib
+import pytest
+import torch
+from torch.optim import lr_scheduler as L
+
+from course_utils import (
+    History,
+    compare_runs,
+    make_loaders,
+    make_model,
+    plot_history,
+    plot_schedule,
+    preview_schedule,
+    train,
+)
+
+matplotlib.use("Agg")
+
+
+@pytest.fixture(scope="module")
+def loaders():
+    return make_loaders(batch_size=64, seed=0)
+
+
+def _run(loaders, lr=0.1, sched=None, epochs=3, step_every="epoch", seed=0, kind="mlp"):
+    model = make_model(kind, seed=0)
+    opt = torch.optim.SGD(model.parameters(), lr=lr, momentum=0.9)
+    scheduler = sched(opt) if sched else None
+    return train(model, loaders, opt, scheduler, epochs=epochs, step_every=step_every,
+                 seed=seed, device="cpu")
+
+
+def test_same_seed_same_history(loaders):
+    a, b = _run(loaders, seed=1), _run(loaders, seed=1)
+    assert a == b
+    assert a.val_loss != _run(loaders, seed=2).val_loss
+
+
+def test_history_has_one_lr_per_step_and_one_row_per_epoch(loaders):
+    h = _run(loaders, epochs=4)
+    assert len(h.lrs) == 4 * len(loaders[0]) == 4 * h.steps_per_epoch
+    assert len(h.train_loss) == len(h.val_loss) == len(h.val_acc) == 4
+    assert 0.5 < h.final_val_acc <= 1 and h.best_val_acc >= h.final_val_acc
+    assert not h.diverged and "val accuracy" in h.summary()
+
+
+def test_per_epoch_stepping_matches_the_preview(loaders):
+    h = _run(loaders, sched=lambda o: L.StepLR(o, 2, 0.1), epochs=5)
+    per_epoch = h.lrs[:: h.steps_per_epoch]
+    assert per_epoch == pytest.approx(preview_schedule(lambda o: L.StepLR(o, 2, 0.1), 5))
+    assert len(set(h.lrs[: h.steps_per_epoch])) == 1
+
+
+def test_per_batch_stepping_matches_the_preview(loaders):
+    steps = 3 * len(loaders[0])
+    factory = lambda o: L.OneCycleLR(o, 0.5, total_steps=steps)  # noqa: E731
+    h = _run(loaders, sched=factory, epochs=3, step_every="batch")
+    assert h.lrs == pytest.approx(preview_schedule(factory, steps))
+
+
+def test_optimizer_steps_before_scheduler(loaders, recwarn):
+    _run(loaders, sched=lambda o: L.StepLR(o, 1, 0.5), epochs=2)
+    assert not [w for w in recwarn if "before `optimizer.step()`" in str(w.message)]
+
+
+def test_plateau_is_fed_the_validation_loss(loaders):
+    h = _run(loaders, lr=0.05, sched=lambda o: L.ReduceLROnPlateau(o, patience=0, factor=0.5),
+             epochs=6)
+    per_epoch = h.lrs[:: h.steps_per_epoch]
+    expected = preview_schedule(lambda o: L.ReduceLROnPlateau(o, patience=0, factor=0.5), 6,
+                                base_lr=0.05, metrics=h.val_loss)
+    assert per_epoch == pytest.approx(expected)
+    with pytest.raises(ValueError, match="once per epoch"):
+        _run(loaders, sched=lambda o: L.ReduceLROnPlateau(o), step_every="batch")
+
+
+def test_divergence_stops_the_run_with_a_message(loaders):
+    h = _run(loaders, lr=1e6, epochs=5)
+    assert h.diverged
+    assert len(h.val_acc) < 5
+    assert "too large" in h.message or "smaller learning rate" in h.message
+    assert h.summary() == h.message
+    assert all(math.isfinite(v) for v in h.lrs)
+
+
+def test_bad_arguments_are_clear(loaders):
+    with pytest.raises(ValueError, match="step_every"):
+        _run(loaders, step_every="iteration")
+    model = make_model("mlp")
+    with pytest.raises(ValueError, match="loaders"):
+        train(model, [loaders[0]], torch.optim.SGD(model.parameters(), lr=0.1), epochs=1)
+
+
+def test_cnn_trains_too(loaders):
+    assert _run(loaders, kind="cnn", epochs=2).final_val_acc > 0.3
+
+
+def test_models_are_seeded_and_leave_the_global_rng_alone():
+    torch.manual_seed(5)
+    expected = torch.rand(1)
+    torch.manual_seed(5)
+    a = make_model("mlp", seed=1)
+    assert torch.equal(torch.rand(1), expected)
+    b = make_model("mlp", seed=1)
+    assert all(torch.equal(p, q) for p, q in zip(a.parameters(), b.parameters(), strict=True))
+    with pytest.raises(ValueError, match="mlp"):
+        make_model("resnet")
+
+
+def test_plot_helpers_return_their_axes(loaders):
+    import matplotlib.pyplot as plt
+
+    h = _run(loaders, epochs=2)
+    fig, ax = plt.subplots()
+    assert plot_schedule(h, ax=ax) is ax
+    assert plot_schedule(lambda o: L.StepLR(o, 3), 10, ax=ax, label="step", log=True) is ax
+    assert plot_history(h, "val_loss", ax=ax, label="run") is ax
+    assert compare_runs({"a": h, "seeds": [h, h]}, ax=ax) is ax
+    assert len(ax.lines) >= 4
+    with pytest.raises(ValueError, match="metric"):
+        plot_history(h, "accuracy", ax=ax)
+    assert History().summary() == "No epoch finished."
+    plt.close(fig)
