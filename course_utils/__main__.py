@@ -1,0 +1,46 @@
+"""`python -m course_utils start | progress | check NB [NB ...] [--csv FILE]`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command-line interface's argument parser."""
+    parser = argparse.ArgumentParser(
+        prog="python -m course_utils",
+        description="The learning-rate scheduler course: workspace, progress and checks.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    start = commands.add_parser(
+        "start", help="copy the lessons into workspace/ (never overwriting) and open JupyterLab"
+    )
+    start.add_argument("--no-lab", action="store_true", help="set up workspace/ only")
+    commands.add_parser("progress", help="show attempted, passed and total per lesson")
+    check = commands.add_parser("check", help="run notebooks headless and report their exercises")
+    check.add_argument("notebooks", nargs="+", type=Path, help="notebook files to check")
+    check.add_argument("--csv", type=Path, default=None, help="also write a CSV summary here")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one command; returns the exit status."""
+    args = build_parser().parse_args(argv)
+    if args.command == "start":
+        from course_utils.workspace import start
+
+        return start(open_lab=not args.no_lab)
+    if args.command == "progress":
+        from course_utils.progress import progress_report
+
+        print(progress_report())
+        return 0
+    from course_utils.notebook_check import check_notebooks
+
+    return check_notebooks(args.notebooks, args.csv)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
