@@ -225,27 +225,34 @@ def _report(result: CheckResult) -> None:
         f.write(json.dumps(line) + "\n")
 
 
+def evaluate(ex: Exercise, answer: Any) -> CheckResult:
+    """Run one exercise's check on an answer, without recording it anywhere."""
+    if _is_blank(answer):
+        return CheckResult(ex.id, ex.title, NOT_ATTEMPTED,
+                           "Replace the `...` with your answer, then run this cell again.")
+    verdict = _run_check(ex, answer)
+    try:
+        status = PASSED if bool(verdict.passed) else FAILED
+    except Exception:  # a check that returns something with no truth value
+        status = FAILED
+    message = str(verdict.message)
+    if status == FAILED and "hint" not in message:
+        message = f'{message} Stuck? hint("{ex.id}") gives a hint.'.strip()
+    table = verdict.table
+    if not (isinstance(table, list) and table and all(isinstance(r, tuple) for r in table)):
+        table = None
+    return CheckResult(ex.id, ex.title, status, message, table)
+
+
 def check(exercise_id: str, answer: Any) -> CheckResult:
     """Check an answer to an exercise; never raises, whatever it is given."""
     try:
         ex, problem = _lookup(exercise_id)
+        if ex is None:
+            return CheckResult(str(exercise_id), "", UNKNOWN, problem)
+        result = evaluate(ex, answer)
     except Exception as err:
-        problem = f"Exercises could not load: {_one_line(err)}"
-        return CheckResult(str(exercise_id), "", UNKNOWN, problem)
-    if ex is None:
-        return CheckResult(str(exercise_id), "", UNKNOWN, problem)
-    if _is_blank(answer):
-        result = CheckResult(
-            ex.id, ex.title, NOT_ATTEMPTED,
-            "Replace the `...` with your answer, then run this cell again.",
-        )
-    else:
-        verdict = _run_check(ex, answer)
-        status = PASSED if verdict.passed is True else FAILED
-        message = verdict.message
-        if status == FAILED and "hint" not in message:
-            message = f'{message} Stuck? hint("{ex.id}") gives a hint.'.strip()
-        result = CheckResult(ex.id, ex.title, status, message, verdict.table)
+        return CheckResult(str(exercise_id), "", UNKNOWN, f"The check failed: {_one_line(err)}")
     try:
         if result.status != NOT_ATTEMPTED:
             from course_utils import progress

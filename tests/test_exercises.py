@@ -1,0 +1,89 @@
+"""Every exercise of every lesson: reference and solution code pass, known-wrong answers fail."""
+
+from __future__ import annotations
+
+import math
+import re
+
+import pytest
+import torch
+from torch import nn, optim
+from torch.optim import lr_scheduler
+
+import course_utils
+from course_utils.checks import FAILED, PASSED, Exercise, Wrong, evaluate
+from course_utils.exercises import all_exercises, get_exercise, load_errors, normalise_id
+
+EXERCISES = list(all_exercises().values())
+WRONGS = [
+    pytest.param(ex, w, id=f"{ex.id}-{i}") for ex in EXERCISES for i, w in enumerate(ex.wrong)
+]
+
+
+def test_every_lesson_module_loads() -> None:
+    assert load_errors() == {}
+    assert EXERCISES
+
+
+@pytest.mark.parametrize("ex", EXERCISES, ids=lambda ex: ex.id)
+def test_exercise_is_complete(ex: Exercise) -> None:
+    assert re.fullmatch(r"\d{2}\.\d+", ex.id)
+    assert ex.title and "\n" not in ex.title
+    assert 2 <= len(ex.hints) <= 3
+    assert ex.reference is not None
+    assert "answer =" in ex.solution
+    assert ex.wrong, "each exercise lists known-wrong answers"
+
+
+@pytest.mark.parametrize("ex", EXERCISES, ids=lambda ex: ex.id)
+def test_reference_passes(ex: Exercise) -> None:
+    assert ex.reference is not None
+    result = evaluate(ex, ex.reference())
+    assert result.status == PASSED, str(result)
+
+
+def solution_namespace() -> dict[str, object]:
+    """What a lesson's first cells have imported when a learner writes a solution."""
+    return {"torch": torch, "nn": nn, "optim": optim, "lr_scheduler": lr_scheduler,
+            "math": math, "course_utils": course_utils}
+
+
+@pytest.mark.parametrize("ex", EXERCISES, ids=lambda ex: ex.id)
+def test_solution_code_passes(ex: Exercise) -> None:
+    namespace = solution_namespace()
+    exec(ex.solution, namespace)
+    result = evaluate(ex, namespace["answer"])
+    assert result.status == PASSED, str(result)
+
+
+@pytest.mark.parametrize(("ex", "wrong"), WRONGS)
+def test_known_wrong_answer_fails_with_its_feedback(ex: Exercise, wrong: Wrong) -> None:
+    result = evaluate(ex, wrong.make())
+    assert result.status == FAILED
+    assert wrong.says in result.message, str(result)
+
+
+def test_ids_are_normalised() -> None:
+    assert normalise_id("1.1") == "01.1"
+    assert normalise_id(" 01.1 ") == "01.1"
+    assert get_exercise("1.1") is get_exercise("01.1") is not None
+    assert get_exercise("nope") is None
+
+
+def test_lesson01_curves_rank_the_lrs_as_the_exercise_says() -> None:
+    from course_utils.exercises.lesson01 import CURVE_LRS, loss_curves
+
+    curves = loss_curves()
+    assert set(curves) == set(CURVE_LRS)
+    final = {lr: losses[-1] for lr, losses in curves.items()}
+    assert min(final, key=final.get) == get_exercise("01.3").reference()  # type: ignore[union-attr]
+    assert curves[0.6][-1] > curves[0.6][0]  # diverges
+    assert curves[0.01][-1] > 0.1 * curves[0.01][0]  # crawls
+
+
+def test_lesson01_largest_lr_is_the_edge_of_divergence() -> None:
+    from course_utils.exercises.lesson01 import descend_reference
+
+    edge = get_exercise("01.2").reference()  # type: ignore[union-attr]
+    assert abs(descend_reference(1.0, edge * 0.99, 2000)) < 1e-3
+    assert abs(descend_reference(1.0, edge * 1.01, 2000)) > 1e3
