@@ -1,0 +1,109 @@
+"""The command line: `start` (the learner's workspace), `progress`, and the notebook checker."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import nbformat
+import pytest
+
+import course_utils
+from course_utils.__main__ import main
+from course_utils.workspace import LessonsNotFound, copy_lessons, find_lessons_dir, start
+
+
+def write_notebook(path: Path, *sources: str, tags: dict[int, list[str]] | None = None) -> Path:
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(src) for src in sources]
+    for index, cell_tags in (tags or {}).items():
+        nb.cells[index].metadata["tags"] = cell_tags
+    nbformat.write(nb, path)
+    return path
+
+
+def make_lessons(root: Path, *names: str) -> Path:
+    lessons = root / "lessons"
+    lessons.mkdir(parents=True)
+    for name in names:
+        write_notebook(lessons / name, f"print({name!r})")
+    return lessons
+
+
+def test_start_copies_lessons_and_never_overwrites(tmp_path: Path) -> None:
+    lessons = make_lessons(tmp_path, "00_setup.ipynb", "01_lr_basics.ipynb")
+    assert start(open_lab=False, lessons=lessons) == 0
+    mine = tmp_path / "workspace" / "01_lr_basics.ipynb"
+    mine.write_text("my answers")
+    write_notebook(lessons / "02_step_decay.ipynb", "print('new')")
+    copied, kept = copy_lessons(lessons, tmp_path / "workspace")
+    assert [p.name for p in copied] == ["02_step_decay.ipynb"]
+    assert sorted(p.name for p in kept) == ["00_setup.ipynb", "01_lr_basics.ipynb"]
+    assert mine.read_text() == "my answers"
+
+
+def test_lessons_not_found_is_a_clear_message(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(course_utils, "__file__", str(tmp_path / "pkg" / "__init__.py"))
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(LessonsNotFound):
+        find_lessons_dir(tmp_path)
+    assert main(["start", "--no-lab"]) == 1
+    assert "Could not find the course's lessons/ folder" in capsys.readouterr().err
+
+
+def test_progress_command_prints_a_table(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["progress"]) == 0
+    out = capsys.readouterr().out
+    assert "attempted" in out and "\n01 " in out
+
+
+def test_checker_rejects_a_file_that_is_not_a_notebook(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bogus = tmp_path / "01_lr_basics.ipynb"
+    bogus.write_text("not a notebook")
+    assert main(["check", str(bogus)]) == 1
+    assert "is not a Jupyter notebook" in capsys.readouterr().out
+    assert bogus.read_text() == "not a notebook"
+
+
+def test_checker_runs_copies_reports_and_leaves_files_alone(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "data.txt").write_text("4.6")
+    good = write_notebook(
+        tmp_path / "good.ipynb",
+        "from course_utils import check\nanswer = float(open('data.txt').read())",
+        "raise ValueError('on purpose')",
+        "# NBVAL_RAISES_EXCEPTION\n1 / 0",
+        "check('01.1', answer)",
+        tags={1: ["raises-exception"]},
+    )
+    failing = write_notebook(
+        tmp_path / "01_lr_basics.ipynb",
+        "from course_utils import check",
+        "check('01.1', 5.4)",
+        "check('01.2', ...)",
+    )
+    broken = write_notebook(tmp_path / "broken.ipynb", "x = 1", "undefined_name")
+    before = {p: p.read_bytes() for p in (good, failing, broken)}
+    summary = tmp_path / "summary.csv"
+
+    status = main(["check", str(good), str(failing), str(broken), "--csv", str(summary)])
+
+    assert status == 1
+    assert {p: p.read_bytes() for p in before} == before
+    out = capsys.readouterr().out
+    assert "✓ 01.1" in out and "stepped uphill" in out
+    assert "cell 2 ('undefined_name') raised NameError" in out
+    rows = list(csv.DictReader(summary.open(encoding="utf-8")))
+    by_notebook = {(Path(r["notebook"]).name, r["exercise"]): r["status"] for r in rows}
+    assert by_notebook[("good.ipynb", "01.1")] == "passed"
+    assert by_notebook[("01_lr_basics.ipynb", "01.1")] == "failed"
+    assert by_notebook[("01_lr_basics.ipynb", "01.2")] == "not attempted"
+    assert by_notebook[("01_lr_basics.ipynb", "01.3")] == "not checked"
+    assert by_notebook[("broken.ipynb", "")] == "error"
+
+    assert main(["check", str(good)]) == 0
