@@ -32,6 +32,9 @@ _EXPORTS: dict[str, str] = {
     # training
     "train": "training",
     "History": "training",
+    # fair comparisons over seeds
+    "compare_recipes": "experiments",
+    "Comparison": "experiments",
     # plotting
     "plot_schedule": "plotting",
     "plot_history": "plotting",

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 import torch
-from torch.utils.data import DataLoader
+from torch.utils.data import DataLoader, Dataset, Subset
 from torchvision.datasets import VisionDataset
 from torchvision.transforms import v2
 
@@ -119,12 +119,24 @@ def load_digits(split: str = "train", root: str | Path = DATA_DIR) -> DigitsData
 
 
 def make_loaders(
-    batch_size: int = 64, seed: int = 0, root: str | Path = DATA_DIR
+    batch_size: int = 64,
+    seed: int = 0,
+    root: str | Path = DATA_DIR,
+    train_size: int | None = None,
 ) -> tuple[DataLoader, DataLoader, DataLoader]:
-    """(train, val, test) DataLoaders; `seed` fixes only the training shuffle order."""
+    """(train, val, test) DataLoaders; `seed` fixes only the training shuffle order.
+
+    `train_size` keeps a fixed subset of that many training images (the same
+    subset whatever the seed), for experiments on less data.
+    """
     generator = torch.Generator().manual_seed(seed)
-    train = DataLoader(load_digits("train", root), batch_size=batch_size, shuffle=True,
-                       generator=generator)
+    train_set: Dataset = load_digits("train", root)
+    if train_size is not None:
+        if not 1 <= train_size <= len(train_set):
+            raise ValueError(f"train_size must be from 1 to {len(train_set)}, not {train_size}.")
+        keep = torch.randperm(len(train_set), generator=torch.Generator().manual_seed(0))
+        train_set = Subset(train_set, keep[:train_size].tolist())
+    train = DataLoader(train_set, batch_size=batch_size, shuffle=True, generator=generator)
     val = DataLoader(load_digits("val", root), batch_size=512)
     test = DataLoader(load_digits("test", root), batch_size=512)
     return train, val, test

@@ -1,0 +1,92 @@
+"""Fair comparisons: several training recipes on the same model, data, budget and seeds."""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from torch import nn
+from torch.optim import Optimizer
+
+from .data import make_loaders
+from .models import make_model
+from .plotting import compare_runs
+from .training import History, train
+
+# A recipe gets a fresh model, the number of epochs and the batches per epoch, and
+# returns (optimizer, scheduler or None, step_every).
+Recipe = Callable[[nn.Module, int, int], tuple[Optimizer, Any, str]]
+
+
+@dataclass
+class Comparison:
+    """Every recipe's runs, one History per seed, with a table of mean and spread."""
+
+    runs: dict[str, list[History]] = field(default_factory=dict)
+    epochs: int = 0
+    seeds: tuple[int, ...] = ()
+
+    def stats(self, metric: str = "final_val_acc") -> dict[str, tuple[float, float, float, float]]:
+        """Per recipe: mean, standard deviation, min and max of `metric` over the seeds."""
+        out = {}
+        for name, runs in self.runs.items():
+            values = [getattr(h, metric) for h in runs]
+            values = [v for v in values if not math.isnan(v)] or [math.nan]
+            spread = statistics.stdev(values) if len(values) > 1 else 0.0
+            out[name] = (statistics.fmean(values), spread, min(values), max(values))
+        return out
+
+    def table(self, metric: str = "final_val_acc") -> list[tuple[str, str, str, str]]:
+        """Rows of (recipe, mean ± sd, range, diverged runs), best mean first, rounded."""
+        rows = []
+        stats = self.stats(metric)
+        for name in sorted(stats, key=lambda n: -_nan_low(stats[n][0])):
+            mean, sd, lo, hi = stats[name]
+            fell = sum(h.diverged for h in self.runs[name])
+            rows.append((name, f"{mean:.1%} ± {sd:.1%}", f"{lo:.1%} to {hi:.1%}",
+                         f"{fell}/{len(self.runs[name])}"))
+        return rows
+
+    def __str__(self) -> str:
+        head = ("recipe", f"val acc after {self.epochs} epochs", "range", "diverged")
+        rows = [head, *self.table()]
+        widths = [max(len(r[i]) for r in rows) for i in range(4)]
+        lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in rows]
+        return "\n".join([lines[0], "-" * len(lines[0]), *lines[1:],
+                          f"({len(self.seeds)} seeds each: {', '.join(map(str, self.seeds))})"])
+
+    def __repr__(self) -> str:
+        return str(self)
+
+    def plot(self, metric: str = "val_acc", *, ax: Any = None) -> Any:
+        """Mean curve of each recipe with a min-max band over the seeds; returns the Axes."""
+        return compare_runs(self.runs, metric, ax=ax)
+
+
+def _nan_low(value: float) -> float:
+    return -math.inf if math.isnan(value) else value
+
+
+def compare_recipes(
+    recipes: Mapping[str, Recipe],
+    *,
+    epochs: int,
+    seeds: Sequence[int] = (0, 1, 2),
+    model: str = "mlp",
+    batch_size: int = 64,
+    train_size: int | None = None,
+) -> Comparison:
+    """Train every recipe once per seed on the same data and budget, quietly."""
+    result = Comparison(epochs=epochs, seeds=tuple(seeds))
+    for seed in seeds:
+        loaders = make_loaders(batch_size=batch_size, seed=seed, train_size=train_size)
+        for name, recipe in recipes.items():
+            net = make_model(model, seed=seed)
+            optimizer, scheduler, step_every = recipe(net, epochs, len(loaders[0]))
+            history = train(net, loaders, optimizer, scheduler, epochs=epochs,
+                            step_every=step_every, seed=seed, progress=False)
+            result.runs.setdefault(name, []).append(history)
+    return result
