@@ -77,8 +77,8 @@ def test_lesson01_curves_rank_the_lrs_as_the_exercise_says() -> None:
     assert set(curves) == set(CURVE_LRS)
     final = {lr: losses[-1] for lr, losses in curves.items()}
     assert min(final, key=final.get) == get_exercise("01.3").reference()  # type: ignore[union-attr]
-    assert curves[0.6][-1] > curves[0.6][0]  # diverges
-    assert curves[0.01][-1] > 0.1 * curves[0.01][0]  # crawls
+    assert curves[1.2][-1] > curves[1.2][0]  # diverges
+    assert curves[0.005][-1] > 0.1 * curves[0.005][0]  # crawls
 
 
 def test_lesson01_largest_lr_is_the_edge_of_divergence() -> None:
@@ -87,3 +87,11 @@ def test_lesson01_largest_lr_is_the_edge_of_divergence() -> None:
     edge = get_exercise("01.2").reference()  # type: ignore[union-attr]
     assert abs(descend_reference(1.0, edge * 0.99, 2000)) < 1e-3
     assert abs(descend_reference(1.0, edge * 1.01, 2000)) > 1e3
+
+
+def test_lesson01_bowl_is_the_hikers_bowl() -> None:
+    from course_utils.exercises.lesson01 import BOWL_CURVATURE
+    from course_utils.hiker import LANDSCAPES
+
+    assert LANDSCAPES["bowl"].curvature == BOWL_CURVATURE
+    assert LANDSCAPES["bowl"].stability_limit == get_exercise("01.2").reference()  # type: ignore[union-attr]

@@ -1,7 +1,7 @@
 """Lesson 01 exercises: a gradient-descent step by hand, the edge of divergence, picking an LR.
 
-Exercises 01.2 to 01.4 use one landscape, the exercise bowl f(x) = 2 x**2: its
-slope is 4 x and its curvature f''(x) is 4 everywhere.
+Exercises 01.2 to 01.4 use the hiker's bowl, f(x) = x**2: its slope is 2 x and
+its curvature f''(x) is 2 everywhere.
 """
 
 from __future__ import annotations
@@ -17,13 +17,13 @@ from course_utils.checks import (
     number_check,
 )
 
-BOWL_CURVATURE = 4.0  # f(x) = 2 x**2, so f''(x) = 4
-CURVE_LRS = (0.01, 0.2, 0.45, 0.6)  # the four runs of exercise 01.3
+BOWL_CURVATURE = 2.0  # f(x) = x**2, so f''(x) = 2, as the hiker's "bowl"
+CURVE_LRS = (0.005, 0.4, 0.9, 1.2)  # the four runs of exercise 01.3
 CURVE_STEPS = 20
 
 
 def bowl(x: torch.Tensor) -> torch.Tensor:
-    """The exercise bowl f(x) = 2 x**2."""
+    """The bowl f(x) = x**2."""
     return 0.5 * BOWL_CURVATURE * x**2
 
 
@@ -64,7 +64,7 @@ _LARGEST_LR_MISTAKES = {
         "but larger ones still converge, bouncing from side to side."
     ),
     BOWL_CURVATURE: "That is the curvature itself; the limit comes from 1 - lr * curvature.",
-    1.0: "f''(x) for 2 x**2 is 4, not 2: differentiate twice.",
+    2 * BOWL_CURVATURE: "That is 2 * curvature: divide by the curvature instead.",
 }
 _largest_lr = number_check(2 / BOWL_CURVATURE, tol=1e-3, mistakes=_LARGEST_LR_MISTAKES)
 
@@ -87,12 +87,12 @@ def check_largest_lr(answer: object) -> Verdict:
 
 
 check_best_lr = choice_check(
-    0.2,
+    0.4,
     {
-        0.01: "It crawls: after 20 steps the loss has hardly moved.",
-        0.2: "Each step shrinks the distance to the bottom by a factor of 0.2, the fastest here.",
-        0.45: "It bounces from one side of the valley to the other and settles slowly.",
-        0.6: "Its loss grows every step: it overshoots further each time and diverges.",
+        0.005: "It crawls: after 20 steps the loss has hardly moved.",
+        0.4: "Each step shrinks the distance to the bottom by a factor of 0.2, the fastest here.",
+        0.9: "It bounces from one side of the valley to the other and settles slowly.",
+        1.2: "Its loss grows every step: it overshoots further each time and diverges.",
     },
 )
 
@@ -111,9 +111,9 @@ check_descend = function_check(
         {"x0": 1.0, "lr": 0.1, "steps": 1},
         {"x0": 1.0, "lr": 0.1, "steps": 10},
         {"x0": -2.0, "lr": 0.05, "steps": 30},
-        {"x0": 3.0, "lr": 0.45, "steps": 7},
-        {"x0": 1.0, "lr": 0.6, "steps": 5},
-        {"x0": 1.0, "lr": 0.2, "steps": 0},
+        {"x0": 3.0, "lr": 0.9, "steps": 7},
+        {"x0": 1.0, "lr": 1.2, "steps": 5},
+        {"x0": 1.0, "lr": 0.4, "steps": 0},
     ],
     tol=1e-6,
     name="descend",
@@ -154,15 +154,15 @@ EXERCISES = [
         title="The largest LR that still converges on the bowl",
         check=check_largest_lr,
         hints=(
-            "One step on the bowl: x_new = x - lr * 4 x = (1 - 4 lr) * x.",
+            "One step on the bowl: x_new = x - lr * 2 x = (1 - 2 lr) * x.",
             "The hiker reaches the bottom when the factor |1 - lr * curvature| is below 1.",
             "Solve 1 - lr * curvature = -1 for lr: the answer is 2 / curvature.",
         ),
-        solution="curvature = 4  # f(x) = 2 x**2, so f''(x) = 4\nanswer = 2 / curvature",
+        solution="curvature = 2  # f(x) = x**2, so f''(x) = 2\nanswer = 2 / curvature",
         wrong=(
-            Wrong(lambda: 0.25, "lands on the bottom in one step"),
-            Wrong(lambda: 0.8, "diverges"),
-            Wrong(lambda: 0.3, "still converges"),
+            Wrong(lambda: 0.5, "lands on the bottom in one step"),
+            Wrong(lambda: 1.5, "diverges"),
+            Wrong(lambda: 0.7, "still converges"),
             Wrong(lambda: float("nan"), "NaN"),
         ),
         reference=lambda: 2 / BOWL_CURVATURE,
@@ -174,15 +174,15 @@ EXERCISES = [
         hints=(
             "Look at where each curve ends after 20 steps: the lowest final loss wins.",
             "A curve that goes up has diverged; one that zig-zags is bouncing across the valley.",
-            "Each step multiplies the distance to the bottom by |1 - 4 lr|: compare them.",
+            "Each step multiplies the distance to the bottom by |1 - 2 lr|: compare them.",
         ),
-        solution="answer = 0.2",
+        solution="answer = 0.4",
         wrong=(
-            Wrong(lambda: 0.01, "crawls"),
-            Wrong(lambda: 0.6, "diverges"),
+            Wrong(lambda: 0.005, "crawls"),
+            Wrong(lambda: 1.2, "diverges"),
             Wrong(lambda: 0.3, "Choose one of"),
         ),
-        reference=lambda: 0.2,
+        reference=lambda: 0.4,
     ),
     Exercise(
         id="01.4",
@@ -190,14 +190,14 @@ EXERCISES = [
         check=check_descend,
         hints=(
             "Start from x = x0 and repeat `steps` times: x = x - lr * slope.",
-            "The bowl f(x) = 2 x**2 has slope 4 x.",
-            "Inside a for-loop over range(steps): x = x - lr * 4 * x; then return x.",
+            "The bowl f(x) = x**2 has slope 2 x.",
+            "Inside a for-loop over range(steps): x = x - lr * 2 * x; then return x.",
         ),
         solution=(
             "def descend(x0, lr, steps):\n"
             "    x = x0\n"
             "    for _ in range(steps):\n"
-            "        x = x - lr * 4 * x\n"
+            "        x = x - lr * 2 * x\n"
             "    return x\n"
             "\n"
             "answer = descend"
