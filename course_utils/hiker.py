@@ -72,14 +72,14 @@ class Landscape:
     def ylim(self) -> tuple[float, float]:
         """Fixed altitude limits for plots of this landscape."""
         _, ys = self.curve()
-        pad = 0.08 * (max(ys) - min(ys))
-        return min(ys) - pad, max(ys) + pad
+        span = max(ys) - min(ys)
+        return min(ys) - 0.2 * span, max(ys) + 0.08 * span
 
 
 def _bowl(curvature: float) -> Landscape:
     return Landscape(
         "bowl",
-        f"Bowl: altitude = {curvature:g}/2 · x², diverges above LR = {2 / curvature:g}",
+        f"Bowl: curvature {curvature:g}, so a constant LR above {2 / curvature:g} diverges",
         lambda x: 0.5 * curvature * x * x,
         lambda x: curvature * x,
         x_range=(-5.0, 5.0),
