@@ -39,7 +39,7 @@ def _param_control(param: Param, steps: int) -> widgets.Widget:
     value, high = param.default_for(steps), param.high_for(steps)
     common = {
         "description": param.name,
-        "description_tooltip": param.help,
+        "tooltip": param.help,
         "continuous_update": False,
         "style": {"description_width": "initial"},
     }
