@@ -1,0 +1,87 @@
+"""How fast the hiker widget answers a slider, measured through a real kernel.
+
+A Jupyter frontend changes a slider by sending a `comm_msg` "update" to the
+kernel; the kernel runs the hike, redraws and sends the new PNG back as a
+`comm_msg` on iopub. This script plays the frontend: it sends the LR update and
+times until the image update arrives, so the figure is end to end, as a learner
+dragging the slider would feel it (minus the browser's own drawing).
+
+Run it as a script: `python tests/bench_widget.py`.
+"""
+
+from __future__ import annotations
+
+import random
+import statistics
+import time
+
+from jupyter_client.manager import start_new_kernel
+
+SETUP = """
+from course_utils.hiker_widget import HikerWidget
+hiker = HikerWidget({args})
+print(hiker.lr_slider.model_id, hiker.image.model_id)
+"""
+
+
+def _image_update(kc, image_id: str, timeout: float) -> bool:
+    """Wait for the comm message that carries a new image for `image_id`."""
+    deadline = time.perf_counter() + timeout
+    while time.perf_counter() < deadline:
+        msg = kc.get_iopub_msg(timeout=max(deadline - time.perf_counter(), 0.001))
+        content = msg["content"]
+        if (
+            msg["msg_type"] == "comm_msg"
+            and content.get("comm_id") == image_id
+            and ["value"] in content["data"].get("buffer_paths", [])
+        ):
+            return True
+    return False
+
+
+def measure_widget_latency(n: int = 30, widget_args: str = "") -> dict[str, float]:
+    """Median and p90 milliseconds from an LR slider update to the new image leaving the kernel."""
+    km, kc = start_new_kernel(kernel_name="python3")
+    outputs: list[dict] = []
+    try:
+        reply = kc.execute_interactive(
+            SETUP.format(args=widget_args), timeout=120, output_hook=lambda msg: outputs.append(msg)
+        )
+        assert reply["content"]["status"] == "ok", reply["content"]
+        lr_id, image_id = "".join(
+            m["content"].get("text", "") for m in outputs if m["msg_type"] == "stream"
+        ).split()
+        rng = random.Random(0)
+        times = []
+        for _ in range(n + 3):  # the first few warm caches up; they are dropped
+            value = 10 ** rng.uniform(-3, 0.5)
+            content = {
+                "comm_id": lr_id,
+                "data": {"method": "update", "state": {"value": value}, "buffer_paths": []},
+            }
+            start = time.perf_counter()
+            kc.session.send(kc.shell_channel.socket, "comm_msg", content)
+            if not _image_update(kc, image_id, timeout=10):
+                raise RuntimeError("The kernel sent no new image within 10 s.")
+            times.append((time.perf_counter() - start) * 1000)
+            time.sleep(0.05)
+        times = times[3:]
+        return {
+            "n": len(times),
+            "median_ms": statistics.median(times),
+            "p90_ms": statistics.quantiles(times, n=10)[-1],
+            "max_ms": max(times),
+        }
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+
+
+if __name__ == "__main__":
+    for args in ("", 'landscape="ledge", schedule="warm_restarts", lr=0.3'):
+        result = measure_widget_latency(30, args)
+        print(
+            f"HikerWidget({args}): LR slider -> new image, n={result['n']}: "
+            f"median {result['median_ms']:.1f} ms, p90 {result['p90_ms']:.1f} ms, "
+            f"max {result['max_ms']:.1f} ms"
+        )
