@@ -1,0 +1,140 @@
+"""A lesson open in JupyterLab in the browser: what a learner does there, and what they see."""
+
+from __future__ import annotations
+
+import re
+import time
+from typing import Any
+
+from lab import WIDGET_ERRORS, LabServer, is_local
+
+NOTEBOOK = ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook"
+KERNEL_STATUS = '#jp-main-statusbar .jp-StatusBar-TextItem[title^="Change kernel"]'
+LR_LABEL = re.compile(r"learning rate", re.IGNORECASE)
+
+# Every code cell numbered, none queued or running.
+ALL_CELLS_RAN = """(notebook) => {
+  const prompts = [...document.querySelectorAll(notebook + ' .jp-CodeCell .jp-InputPrompt')];
+  return prompts.length > 0 && prompts.every((p) => /\\[\\d+\\]/.test(p.textContent));
+}"""
+ANY_CELL_BUSY = """(notebook) => {
+  const prompts = [...document.querySelectorAll(notebook + ' .jp-CodeCell .jp-InputPrompt')];
+  return prompts.some((p) => p.textContent.includes('*'));
+}"""
+
+# SHA-256 of the bytes an <img> shows (ipywidgets' Image uses a blob: URL).
+IMAGE_DIGEST = """async (img) => {
+  const bytes = await (await fetch(img.src)).arrayBuffer();
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
+  return [...digest].map((b) => b.toString(16).padStart(2, '0')).join('');
+}"""
+
+
+class LessonPage:
+    """A browser tab on the lab that blocks all but 127.0.0.1 and records console errors."""
+
+    def __init__(self, page: Any, lab: LabServer) -> None:
+        """Wire the tab's network block and error listeners."""
+        self.page = page
+        self.lab = lab
+        self.console_errors: list[str] = []
+        self.blocked: list[str] = []
+        page.set_default_timeout(30_000)
+        page.route("**/*", self._route)
+        page.on("console", self._on_console)
+        page.on("pageerror", lambda exc: self.console_errors.append(f"uncaught {exc}"))
+
+    def _route(self, route: Any) -> None:
+        url = route.request.url
+        if is_local(url):
+            route.continue_()
+        else:
+            self.blocked.append(url)
+            route.abort()
+
+    def _on_console(self, message: Any) -> None:
+        if message.type == "error":
+            where = message.location.get("url", "")
+            self.console_errors.append(f"{message.text} [{where}]")
+
+    def open(self, name: str) -> None:
+        """Open notebook `name` and wait until its kernel is Idle in the status bar."""
+        self.page.goto(f"{self.lab.base_url}/lab/tree/{name}?token={self.lab.token}")
+        self.page.locator(f"{NOTEBOOK} .jp-Cell").first.wait_for()
+        self.wait_kernel_idle(timeout=60)
+
+    def kernel_status(self) -> str:
+        """The kernel and its state as the status bar shows them ("Python 3 (ipykernel) | Idle")."""
+        return str(self.page.locator(KERNEL_STATUS).inner_text())
+
+    def wait_kernel_idle(self, timeout: float = 60) -> None:
+        """Wait for the status bar (not the toolbar, which is idle before a kernel exists)."""
+        self.page.locator(KERNEL_STATUS).filter(has_text="| Idle").wait_for(timeout=timeout * 1000)
+
+    def run_all(self, timeout: float = 90) -> None:
+        """Run > Run All Cells from the menu bar, then wait until the kernel is done and Idle."""
+        self.page.get_by_role("menuitem", name="Run", exact=True).click()
+        self.page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            busy = self.page.evaluate(ANY_CELL_BUSY, NOTEBOOK)
+            if not busy and (self.all_cells_ran() or "| Idle" in self.kernel_status()):
+                break
+            self.page.wait_for_timeout(250)
+        self.wait_kernel_idle(timeout=max(deadline - time.monotonic(), 1))
+
+    def all_cells_ran(self) -> bool:
+        """Whether every code cell shows an execution count."""
+        return bool(self.page.evaluate(ALL_CELLS_RAN, NOTEBOOK))
+
+    def notebook_text(self) -> str:
+        """All the text the notebook shows, cells and outputs."""
+        return str(self.page.locator(NOTEBOOK).inner_text())
+
+    def output_text(self) -> str:
+        """The text of every output area."""
+        return "\n".join(self.page.locator(f"{NOTEBOOK} .jp-OutputArea").all_inner_texts())
+
+    def widget_errors(self) -> list[str]:
+        """The widget error messages the notebook shows."""
+        text = self.notebook_text()
+        return [error for error in WIDGET_ERRORS if error in text]
+
+    def code_cell(self, source_text: str) -> Any:
+        """The code cell whose source contains `source_text`."""
+        return self.page.locator(f"{NOTEBOOK} .jp-CodeCell").filter(
+            has=self.page.locator(".jp-InputArea-editor", has_text=source_text)
+        )
+
+    def hiker(self) -> Any:
+        """The rendered output that holds the hiker's learning-rate slider."""
+        lr_slider = self.page.locator(".hiker-lr-slider").or_(
+            self.page.locator(".widget-slider").filter(
+                has=self.page.locator(".widget-label", has_text=LR_LABEL)
+            )
+        )
+        return self.page.locator(f"{NOTEBOOK} .jp-OutputArea-output").filter(has=lr_slider)
+
+    @staticmethod
+    def lr_handle(hiker: Any) -> Any:
+        """The draggable handle of the hiker's learning-rate slider."""
+        slider = hiker.locator(".hiker-lr-slider").or_(
+            hiker.locator(".widget-slider").filter(
+                has=hiker.page.locator(".widget-label", has_text=LR_LABEL)
+            )
+        )
+        return slider.locator('[role="slider"]')
+
+    @staticmethod
+    def hiker_image(hiker: Any) -> Any:
+        """The hiker's figure."""
+        return hiker.locator("img.hiker-image, .hiker-image img, img.widget-image").first
+
+    @staticmethod
+    def hiker_status(hiker: Any) -> Any:
+        """The hiker's status line."""
+        return hiker.locator(".hiker-status").or_(hiker.locator(".widget-html-content")).first
+
+    def image_digest(self, image: Any) -> str:
+        """SHA-256 of the bytes `image` shows."""
+        return str(image.evaluate(IMAGE_DIGEST))

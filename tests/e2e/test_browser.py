@@ -1,0 +1,113 @@
+"""Lesson 01 in a real browser: JupyterLab in headless Chromium, the hiker moved by hand."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from lesson_page import LessonPage
+
+HIKER_CELL = "HikerWidget("
+KEY_PRESSES = 10  # one decade of learning rate at the usual 0.1 exponent step
+
+
+def assert_no_browser_errors(tab: LessonPage) -> None:
+    """No JavaScript errors, no widget errors, and nothing asked of any host but this one."""
+    assert not tab.widget_errors(), f"widget errors on the page: {tab.widget_errors()}"
+    assert not tab.console_errors, "JavaScript console errors:\n" + "\n".join(tab.console_errors)
+    assert not tab.blocked, f"the page asked for addresses off this machine: {tab.blocked}"
+
+
+def wait_for_change(read: Callable[[], str], before: str, timeout: float = 30) -> str:
+    """Poll `read()` until it returns something other than `before` (or time runs out)."""
+    deadline = time.monotonic() + timeout
+    now = read()
+    while now == before and time.monotonic() < deadline:
+        time.sleep(0.25)
+        now = read()
+    return now
+
+
+def wait_until_steady(
+    read: Callable[[], tuple[str, str]], quiet: float = 1.0, timeout: float = 30
+) -> tuple[str, str]:
+    """Poll `read()` until it returns the same for `quiet` seconds (or time runs out)."""
+    deadline = time.monotonic() + timeout
+    last, since = read(), time.monotonic()
+    while time.monotonic() - since < quiet and time.monotonic() < deadline:
+        time.sleep(0.25)
+        now = read()
+        if now != last:
+            last, since = now, time.monotonic()
+    return last
+
+
+def test_committed_lesson_shows_its_saved_outputs(lesson_page: LessonPage, lesson: Path) -> None:
+    """Before anything runs, the saved outputs render, the hiker as a picture, without errors."""
+    lesson_page.open(lesson.name)
+    lesson_page.page.wait_for_timeout(1000)  # let deferred output renderers settle
+    hiker_cells = lesson_page.code_cell(HIKER_CELL)
+    assert hiker_cells.count() >= 1, f"no cell calls {HIKER_CELL}...) in {lesson.name}"
+    for cell in hiker_cells.all():
+        pictures = cell.locator(".jp-OutputArea-output img")
+        assert pictures.count() >= 1, (
+            "a hiker cell shows no picture before Run All; it shows: "
+            f"{cell.locator('.jp-OutputArea').inner_text()!r}"
+        )
+        assert pictures.first.is_visible()
+    assert "Loading widget..." not in lesson_page.output_text()
+    assert_no_browser_errors(lesson_page)
+
+
+def test_run_all_then_move_the_hiker_slider(
+    lesson_page: LessonPage, lesson: Path, artifacts_dir: Path
+) -> None:
+    """Run All, then move the learning-rate slider by keyboard: the figure and the story change."""
+    lesson_page.open(lesson.name)
+    lesson_page.run_all()
+    assert lesson_page.all_cells_ran(), (
+        "not every code cell ran; outputs:\n" + lesson_page.output_text()[-3000:]
+    )
+    assert "Traceback (most recent call last)" not in lesson_page.output_text()
+    assert_no_browser_errors(lesson_page)
+
+    hiker = lesson_page.hiker()
+    assert hiker.count() == 1, "expected one rendered hiker with a 'learning rate' slider"
+    hiker.scroll_into_view_if_needed()
+    image = lesson_page.hiker_image(hiker)
+    status = lesson_page.hiker_status(hiker)
+    handle = lesson_page.lr_handle(hiker)
+    image.wait_for()
+    before_png = artifacts_dir / "hiker_before.png"
+    hiker.screenshot(path=str(before_png))
+    image_before = lesson_page.image_digest(image)
+    status_before = status.inner_text()
+    value_before = handle.get_attribute("aria-valuenow")
+
+    # Head for whichever end of the slider has more room.
+    low, now, high = (
+        float(handle.get_attribute(f"aria-value{end}") or 0) for end in ("min", "now", "max")
+    )
+    key = "ArrowRight" if high - now >= now - low else "ArrowLeft"
+    handle.focus()
+    for _ in range(KEY_PRESSES):
+        handle.press(key)
+
+    value_after = handle.get_attribute("aria-valuenow")
+    assert value_after != value_before, "the slider did not move"
+    # Wait for the first redraw, then until the kernel has caught up with every key press.
+    wait_for_change(lambda: lesson_page.image_digest(image), image_before)
+    wait_for_change(status.inner_text, status_before)
+    lesson_page.wait_kernel_idle()
+    image_after, status_after = wait_until_steady(
+        lambda: (lesson_page.image_digest(image), status.inner_text())
+    )
+    after_png = artifacts_dir / "hiker_after.png"
+    hiker.screenshot(path=str(after_png))
+    print(f"\nhiker screenshots: {before_png} {after_png}")
+    print(f"slider {value_before} -> {value_after}: {status_before!r} -> {status_after!r}")
+
+    assert image_after != image_before, "the hiker's figure did not change after the slider moved"
+    assert status_after != status_before, "the hiker's status did not change after the slider moved"
+    assert_no_browser_errors(lesson_page)
