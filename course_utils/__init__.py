@@ -32,6 +32,7 @@ _EXPORTS: dict[str, str] = {
     # training
     "train": "training",
     "History": "training",
+    "cpu_threads": "training",
     # fair comparisons over seeds
     "compare_recipes": "experiments",
     "Comparison": "experiments",

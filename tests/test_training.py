@@ -12,6 +12,7 @@ from torch.optim import lr_scheduler as L
 from course_utils import (
     History,
     compare_runs,
+    cpu_threads,
     make_loaders,
     make_model,
     plot_history,
@@ -127,3 +128,23 @@ def test_plot_helpers_return_their_axes(loaders):
         plot_history(h, "accuracy", ax=ax)
     assert History().summary() == "No epoch finished."
     plt.close(fig)
+
+
+def test_training_runs_on_one_thread_and_restores_the_setting(loaders):
+    torch.set_num_threads(2)
+    seen = []
+    model = make_model("mlp")
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    original_step = opt.step
+
+    def spy(*args, **kwargs):
+        seen.append(torch.get_num_threads())
+        return original_step(*args, **kwargs)
+
+    opt.step = spy
+    train(model, loaders, opt, epochs=1, device="cpu", progress=False)
+    assert set(seen) == {1}
+    assert torch.get_num_threads() == 2
+    with cpu_threads(1):
+        assert torch.get_num_threads() == 1
+    assert torch.get_num_threads() == 2
