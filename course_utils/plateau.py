@@ -309,6 +309,10 @@ class PlateauWidget(widgets.VBox):
     def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
         # Outside a live kernel the widget view is blank: the PNG and the summary stand in.
         data = super()._repr_mimebundle_(**kwargs) or {}
-        data["image/png"] = base64.b64encode(self.image.value).decode("ascii")
+        png = base64.b64encode(self.image.value).decode("ascii")
+        summary = html.escape(self.trace.summary())
+        data["image/png"] = png
+        data["text/html"] = (f'<img src="data:image/png;base64,{png}" alt="{summary}"/>'
+                             f"<p>{summary}</p>")
         data["text/plain"] = self.trace.summary()
         return data

@@ -182,4 +182,5 @@ def test_widget_shows_a_static_picture_outside_a_live_kernel():
     bundle = w._repr_mimebundle_()
     assert base64.b64decode(bundle["image/png"])[:4] == b"\x89PNG"
     assert bundle["text/plain"] == w.trace.summary()
+    assert bundle["image/png"] in bundle["text/html"] and "LR cut after" in bundle["text/html"]
     assert "application/vnd.jupyter.widget-view+json" in bundle
