@@ -13,6 +13,7 @@ runs the same sweep on the hiker's mountain, where it takes milliseconds.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import math
 from collections.abc import Callable, Iterator
@@ -26,6 +27,8 @@ from matplotlib.axes import Axes
 from torch import nn
 from torch.optim import Optimizer
 from torch.utils.data import DataLoader
+
+from .training import cpu_threads
 
 
 @dataclass(repr=False)
@@ -147,33 +150,34 @@ def lr_range_test(
     lrs, raw, smoothed = [], [], []
     stopped, average, best = False, 0.0, math.inf
     try:
-        torch.manual_seed(seed)
-        if generator is not None:
-            generator.manual_seed(seed)
-        model.train()
-        batches = _batches(loader)
-        for k in range(steps):
-            lr = start_lr * gamma**k
-            for group in optimizer.param_groups:
-                group["lr"] = lr
-            x, y = next(batches)
-            optimizer.zero_grad()
-            loss = loss_fn(model(x.to(device)), y.to(device))
-            value = float(loss.item())
-            if not math.isfinite(value):
-                stopped = True
-                break
-            average = smooth * value + (1 - smooth) * average
-            current = average / (1 - (1 - smooth) ** (k + 1))  # bias-corrected
-            lrs.append(lr)
-            raw.append(value)
-            smoothed.append(current)
-            best = min(best, current)
-            if current > diverge_factor * best:
-                stopped = True
-                break
-            loss.backward()
-            optimizer.step()
+        with cpu_threads(1) if device.type == "cpu" else contextlib.nullcontext():
+            torch.manual_seed(seed)
+            if generator is not None:
+                generator.manual_seed(seed)
+            model.train()
+            batches = _batches(loader)
+            for k in range(steps):
+                lr = start_lr * gamma**k
+                for group in optimizer.param_groups:
+                    group["lr"] = lr
+                x, y = next(batches)
+                optimizer.zero_grad()
+                loss = loss_fn(model(x.to(device)), y.to(device))
+                value = float(loss.item())
+                if not math.isfinite(value):
+                    stopped = True
+                    break
+                average = smooth * value + (1 - smooth) * average
+                current = average / (1 - (1 - smooth) ** (k + 1))  # bias-corrected
+                lrs.append(lr)
+                raw.append(value)
+                smoothed.append(current)
+                best = min(best, current)
+                if current > diverge_factor * best:
+                    stopped = True
+                    break
+                loss.backward()
+                optimizer.step()
     finally:
         model.load_state_dict(saved_model)
         optimizer.load_state_dict(saved_opt)

@@ -19,15 +19,6 @@ from course_utils import RangeTestResult, lr_range_test
 from course_utils.range_test import _analyse, hike_range_test
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    # Tiny matrices: one thread is faster, and much faster on a busy machine.
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 def setup(momentum=0.9, seed=0, opt="sgd"):
     """A small classifier on a fixed random dataset, with a shuffling loader."""
     gen = torch.Generator().manual_seed(seed)
