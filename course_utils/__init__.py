@@ -51,11 +51,15 @@ _EXPORTS: dict[str, str] = {
     "hint": "checks",
     "solution": "checks",
     "CheckResult": "checks",
+    "evaluate": "checks",
     # later lessons
     "lr_range_test": "range_test",
     "RangeTestResult": "range_test",
+    "hike_range_test": "range_test",
     "simulate_plateau": "plateau",
     "PlateauWidget": "plateau",
+    "PlateauTrace": "plateau",
+    "scripted_losses": "plateau",
     "lint_schedule": "lint",
 }
 
