@@ -1,0 +1,175 @@
+"""Lesson 04 exercises: OneCycle's step count, a max_lr read off a range test, a target curve."""
+
+from __future__ import annotations
+
+import math
+from functools import lru_cache
+
+import torch
+from torch.optim import lr_scheduler as lrs
+
+from course_utils.checks import Exercise, Verdict, Wrong, number_check, schedule_check
+
+# 04.1: 15 epochs over the 1,257 training images in batches of 32.
+EPOCHS, IMAGES, BATCH = 15, 1257, 32
+BATCHES = math.ceil(IMAGES / BATCH)  # the last, smaller batch is a step too
+
+check_total_steps = number_check(
+    EPOCHS * BATCHES,
+    tol=0.5,
+    mistakes={
+        EPOCHS: "That is the number of epochs: OneCycleLR is stepped once per batch.",
+        BATCHES: "That is one epoch's batches; the cycle spans the whole run.",
+        EPOCHS * IMAGES / BATCH: "Steps are whole batches: the last, smaller batch counts as one.",
+        EPOCHS * (IMAGES // BATCH): ("The DataLoader keeps the last, smaller batch (unless "
+                                     "drop_last=True): round up, not down."),
+        EPOCHS * IMAGES: "That counts images; the optimizer steps once per batch.",
+    },
+)
+
+
+# 04.2: the range test of the lesson, run again here exactly as the lesson runs it.
+RANGE_SEED = 0
+
+
+@lru_cache(maxsize=1)
+def range_result():  # -> RangeTestResult
+    """The MLP's range test with SGD (momentum 0.9), seed 0, as the lesson's first sweep."""
+    from course_utils.data import make_loaders
+    from course_utils.models import make_model
+    from course_utils.range_test import lr_range_test
+    from course_utils.training import cpu_threads
+
+    model = make_model("mlp", seed=RANGE_SEED)
+    train, _, _ = make_loaders(seed=RANGE_SEED)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    with cpu_threads(1):
+        return lr_range_test(model, train, optimizer, seed=RANGE_SEED)
+
+
+def max_lr_band() -> tuple[float, float]:
+    """Fair answers: from half the steepest-fall LR to half the lowest-loss LR."""
+    result = range_result()
+    return result.steepest_lr / 2, result.min_loss_lr / 2
+
+
+def check_max_lr(answer: object) -> Verdict:
+    """04.2: a max_lr inside the band the range test supports."""
+    try:
+        value = float(answer)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return Verdict(False, f"This exercise wants one number, a learning rate; got {answer!r}.")
+    if isinstance(answer, (bool, str)) or not math.isfinite(value) or value <= 0:
+        return Verdict(False, f"A learning rate is a positive number; got {answer!r}.")
+    result = range_result()
+    low, high = max_lr_band()
+    table = [("", "learning rate"), ("steepest fall", f"{result.steepest_lr:.3g}"),
+             ("lowest loss", f"{result.min_loss_lr:.3g}"),
+             ("a fair max_lr", f"{low:.3g} to {high:.3g}"), ("yours", f"{value:.3g}")]
+    if low <= value <= high:
+        return Verdict(True, f"Right: {value:.3g} lies between half the steepest-fall LR and "
+                             "half the lowest-loss LR, where the loss still falls briskly. "
+                             f"The rule of thumb would say {result.suggested_max_lr:.2g}.", table)
+    if value > result.lrs[-1]:
+        why = "That is beyond the end of the sweep: the loss had already blown up before it."
+    elif value >= result.min_loss_lr * 0.8:
+        why = ("That is about where the loss is lowest, the edge of stability: at that LR the "
+               "next steps make things worse. Step back by a few times.")
+    elif value > high:
+        why = "That is close to the edge where the loss turns up; leave more margin."
+    elif value < result.lrs[0] * 100:
+        why = "That is in the flat start of the curve, where the LR is too small to move the loss."
+    else:
+        why = "At that LR the loss is only beginning to fall: a cycle can afford a larger peak."
+    return Verdict(False, f"{value:.3g} is outside the fair band {low:.3g} to {high:.3g}. {why}",
+                   table)
+
+
+# 04.3: the OneCycleLR behind a target curve.
+TARGET_STEPS = 100
+
+
+def target_factory(opt: torch.optim.Optimizer) -> lrs.OneCycleLR:
+    """The target: peak 0.5 at step 25, start 0.05, end 0.0005, straight lines."""
+    return lrs.OneCycleLR(opt, max_lr=0.5, total_steps=TARGET_STEPS, pct_start=0.25,
+                          anneal_strategy="linear", div_factor=10, final_div_factor=100)
+
+
+check_target = schedule_check(target_factory, TARGET_STEPS)
+
+
+def _target_with(**changes: object):
+    params = dict(max_lr=0.5, total_steps=TARGET_STEPS, pct_start=0.25,
+                  anneal_strategy="linear", div_factor=10, final_div_factor=100)
+    params.update(changes)
+    return lambda opt: lrs.OneCycleLR(opt, **params)
+
+
+EXERCISES = [
+    Exercise(
+        id="04.1",
+        title="How many steps is one cycle?",
+        check=check_total_steps,
+        hints=(
+            "OneCycleLR is stepped once per batch, so total_steps counts batches over the run.",
+            "Batches per epoch = len(loader) = ceil(1257 / 32): the last, smaller batch counts.",
+            "ceil(1257 / 32) = 40 batches per epoch; multiply by the 15 epochs.",
+        ),
+        solution="import math\nanswer = 15 * math.ceil(1257 / 32)",
+        wrong=(
+            Wrong(lambda: 15, "stepped once per batch"),
+            Wrong(lambda: 585, "round up"),
+            Wrong(lambda: 15 * 1257, "counts images"),
+            Wrong(lambda: "600", "single number"),
+        ),
+        reference=lambda: EPOCHS * BATCHES,
+    ),
+    Exercise(
+        id="04.2",
+        title="Pick max_lr from the range test",
+        check=check_max_lr,
+        hints=(
+            "Find two points on the curve: where the loss falls fastest, and where it is lowest.",
+            "The lowest point is the edge: beyond it the loss blows up. Take max_lr well below.",
+            "A safe pick: about a tenth to a third of the LR at the lowest loss, "
+            "i.e. result.min_loss_lr / 5.",
+        ),
+        solution=(
+            "from course_utils.exercises.lesson04 import range_result\n"
+            "result = range_result()  # the seed-0 sweep of section 1\n"
+            "answer = result.min_loss_lr / 5  # well below the edge, where the loss still falls"
+        ),
+        wrong=(
+            Wrong(lambda: range_result().min_loss_lr, "edge of stability"),
+            Wrong(lambda: 1e-4, "flat start"),
+            Wrong(lambda: 20.0, "beyond the end"),
+            Wrong(lambda: "0.1", "positive number"),
+        ),
+        reference=lambda: range_result().suggested_max_lr,
+    ),
+    Exercise(
+        id="04.3",
+        title="Build the OneCycleLR behind a target curve",
+        check=check_target,
+        hints=(
+            "Read three LRs off the plot: the start, the peak and its step, and the end.",
+            "start = max_lr / div_factor; end = start / final_div_factor; the peak comes at "
+            "step pct_start * total_steps; straight lines mean anneal_strategy='linear'.",
+            "max_lr=0.5, total_steps=100, pct_start=0.25, div_factor=10, "
+            "final_div_factor=100, anneal_strategy='linear'.",
+        ),
+        solution=(
+            "from torch.optim.lr_scheduler import OneCycleLR\n"
+            "answer = lambda opt: OneCycleLR(opt, max_lr=0.5, total_steps=100, pct_start=0.25,\n"
+            "                                anneal_strategy='linear', div_factor=10,\n"
+            "                                final_div_factor=100)"
+        ),
+        wrong=(
+            Wrong(lambda: _target_with(anneal_strategy="cos"), "At step"),
+            Wrong(lambda: _target_with(div_factor=25), "starts at LR"),
+            Wrong(lambda: _target_with(total_steps=50), "raised ValueError"),
+            Wrong(lambda: [0.05, 0.5], "not a list"),
+        ),
+        reference=lambda: target_factory,
+    ),
+]
