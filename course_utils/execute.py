@@ -56,7 +56,11 @@ def _scrub_outputs(nb: nbformat.NotebookNode) -> None:
                 out["text"] = scrub(out["text"], replacements)
             if "traceback" in out:
                 out["traceback"] = [scrub(line, replacements) for line in out["traceback"]]
-            for mime, value in out.get("data", {}).items():
+            data = out.get("data", {})
+            if "image/png" in data and str(data.get("text/plain", "")).startswith("<Figure size"):
+                # The picture is the output; its "<Figure size ...>" caption is noise.
+                del data["text/plain"]
+            for mime, value in data.items():
                 if mime.startswith("text/") and isinstance(value, str):
                     out["data"][mime] = scrub(value, replacements)
 
