@@ -10,7 +10,8 @@ from lab import WIDGET_ERRORS, LabServer, is_local
 
 NOTEBOOK = ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook"
 KERNEL_STATUS = '#jp-main-statusbar .jp-StatusBar-TextItem[title^="Change kernel"]'
-LR_LABEL = re.compile(r"learning rate", re.IGNORECASE)
+# The hiker's LR slider is described "LR" (or spelled out); exact, so "max_lr" does not match.
+LR_LABEL = re.compile(r"^\s*(LR|learning rate)\s*$", re.IGNORECASE)
 
 # Every code cell numbered, none queued or running.
 ALL_CELLS_RAN = """(notebook) => {
@@ -71,7 +72,7 @@ class LessonPage:
         """Wait for the status bar (not the toolbar, which is idle before a kernel exists)."""
         self.page.locator(KERNEL_STATUS).filter(has_text="| Idle").wait_for(timeout=timeout * 1000)
 
-    def run_all(self, timeout: float = 90) -> None:
+    def run_all(self, timeout: float = 300) -> None:
         """Run > Run All Cells from the menu bar, then wait until the kernel is done and Idle."""
         self.page.get_by_role("menuitem", name="Run", exact=True).click()
         self.page.get_by_role("menuitem", name="Run All Cells", exact=True).click()

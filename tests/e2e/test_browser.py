@@ -9,7 +9,7 @@ from pathlib import Path
 from lesson_page import LessonPage
 
 HIKER_CELL = "HikerWidget("
-KEY_PRESSES = 10  # one decade of learning rate at the usual 0.1 exponent step
+KEY_PRESSES = 30  # at the hiker's step of 0.01 in log10(LR), about a factor of 2
 
 
 def assert_no_browser_errors(tab: LessonPage) -> None:
@@ -43,7 +43,9 @@ def wait_until_steady(
     return last
 
 
-def test_committed_lesson_shows_its_saved_outputs(lesson_page: LessonPage, lesson: Path) -> None:
+def test_committed_lesson_shows_its_saved_outputs(
+    lesson_page: LessonPage, lesson: Path, artifacts_dir: Path
+) -> None:
     """Before anything runs, the saved outputs render, the hiker as a picture, without errors."""
     lesson_page.open(lesson.name)
     lesson_page.page.wait_for_timeout(1000)  # let deferred output renderers settle
@@ -56,6 +58,9 @@ def test_committed_lesson_shows_its_saved_outputs(lesson_page: LessonPage, lesso
             f"{cell.locator('.jp-OutputArea').inner_text()!r}"
         )
         assert pictures.first.is_visible()
+    saved_png = artifacts_dir / "hiker_saved_output.png"
+    hiker_cells.first.locator(".jp-OutputArea").screenshot(path=str(saved_png))
+    print(f"\nthe hiker before Run All: {saved_png}")
     assert "Loading widget..." not in lesson_page.output_text()
     assert_no_browser_errors(lesson_page)
 
@@ -73,7 +78,7 @@ def test_run_all_then_move_the_hiker_slider(
     assert_no_browser_errors(lesson_page)
 
     hiker = lesson_page.hiker()
-    assert hiker.count() == 1, "expected one rendered hiker with a 'learning rate' slider"
+    assert hiker.count() == 1, "expected one rendered hiker with an 'LR' slider"
     hiker.scroll_into_view_if_needed()
     image = lesson_page.hiker_image(hiker)
     status = lesson_page.hiker_status(hiker)
