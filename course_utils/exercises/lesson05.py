@@ -1,0 +1,253 @@
+"""Lesson 05 exercises: predict the LR cuts, tune the scheduler against noise, feed it the metric.
+
+Every check runs a real ReduceLROnPlateau on scripted validation losses, as
+`course_utils.plateau.simulate_plateau` does; no training is involved.
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from torch.optim.lr_scheduler import ReduceLROnPlateau
+
+from course_utils.checks import Exercise, Verdict, Wrong
+from course_utils.plateau import simulate_plateau
+from course_utils.schedules import dummy_optimizer, is_scheduler, preview_schedule
+
+# 05.1: when does the LR drop?
+PREDICT_LOSSES = (1.00, 0.80, 0.70, 0.695, 0.69, 0.70, 0.698, 0.70, 0.695, 0.692, 0.60, 0.595)
+PREDICT_SETTINGS = dict(factor=0.5, patience=2, threshold=0.01, threshold_mode="abs", cooldown=1)
+
+
+def drop_epochs(**changes: Any) -> list[int]:
+    """The epochs whose loss made the LR drop, for 05.1's losses and settings (with changes)."""
+    return simulate_plateau(PREDICT_LOSSES, **{**PREDICT_SETTINGS, **changes}).drop_epochs
+
+
+def check_drops(answer: Any) -> Verdict:
+    """05.1: the list of epochs after which the LR is cut."""
+    if isinstance(answer, (str, bytes)) or not isinstance(answer, Sequence | set | tuple):
+        return Verdict(False, f"This exercise wants a list of epoch numbers, like [3, 9]; "
+                              f"got {type(answer).__name__}.")
+    try:
+        yours = sorted(int(e) for e in answer)
+    except (TypeError, ValueError):
+        return Verdict(False, f"Every item should be an epoch number (1 to "
+                              f"{len(PREDICT_LOSSES)}); got {list(answer)!r}.")
+    expected = drop_epochs()
+    table = [("", "epochs"), ("expected", str(expected)), ("yours", str(yours))]
+    if yours == expected:
+        return Verdict(True, f"Right: the LR is cut after epochs {expected}.", table)
+    if yours == [e + 1 for e in expected]:
+        why = ("Each of yours is one late: you gave the first epoch that runs at the lower LR. "
+               "The question asks for the epoch whose loss triggers the cut.")
+    elif yours == drop_epochs(threshold=0.0):
+        why = ("Those are the cuts with no threshold. Here an epoch counts as an improvement "
+               "only if its loss is below best - 0.01, so 0.695 after 0.70 is a bad epoch.")
+    elif yours == drop_epochs(cooldown=0):
+        why = ("Those are the cuts without cooldown: after a cut the scheduler ignores "
+               "1 epoch before it counts bad epochs again.")
+    elif yours == drop_epochs(patience=1) or yours == drop_epochs(patience=3):
+        why = ("The cut comes when the bad-epoch counter goes past patience: on the "
+               "third bad epoch in a row with patience 2.")
+    else:
+        why = "Walk through the epochs keeping three numbers: the best loss, the bad-epoch " \
+              "counter and the cooldown counter."
+    return Verdict(False, f"Expected cuts after epochs {expected}, you said {yours}. {why}", table)
+
+
+# 05.2: react within REACT epochs of a real plateau, but ignore noise of +-NOISE.
+NOISE = 0.01
+REACT = 4
+_WIGGLE = (0.0, 1.0, -1.0, 0.5, -0.8, 1.0, -1.0, 0.0, 0.8, -0.5, 0.3, -1.0, 1.0, -0.3)
+PLATEAU_LOSSES = tuple([1.0, 0.85, 0.72, 0.62, 0.55, 0.51]
+                       + [round(0.50 + NOISE * w, 4) for w in _WIGGLE])
+PLATEAU_STARTS = 6  # the last epoch of real progress
+SLOW_LOSSES = tuple(round(1.0 - 0.02 * k + NOISE * _WIGGLE[k % len(_WIGGLE)], 4)
+                    for k in range(20))
+
+
+def _cuts(answer: Any, losses: Sequence[float]) -> list[int]:
+    """Epochs whose loss made the learner's scheduler (or factory) cut the LR."""
+    lrs = preview_schedule(answer, len(losses) + 1, base_lr=0.1, metrics=list(losses))
+    return [k + 1 for k in range(len(losses)) if lrs[k + 1] < lrs[k] * (1 - 1e-9)]
+
+
+def check_configure(answer: Any) -> Verdict:
+    """05.2: no cut while the loss is still falling noisily; a cut soon after it stops."""
+    if not (is_scheduler(answer) or callable(answer)) or isinstance(answer, type):
+        return Verdict(False, "This exercise wants a ReduceLROnPlateau, or a factory "
+                              "`lambda opt: ReduceLROnPlateau(opt, ...)`.")
+    if is_scheduler(answer) and not isinstance(answer, ReduceLROnPlateau):
+        return Verdict(False, f"That is a {type(answer).__name__}; this exercise is about "
+                              "ReduceLROnPlateau.")
+    try:
+        slow, flat = _cuts(answer, SLOW_LOSSES), _cuts(answer, PLATEAU_LOSSES)
+    except (TypeError, ValueError, RuntimeError) as err:
+        return Verdict(False, f"Stepping your scheduler raised {type(err).__name__}: {err}")
+    first = flat[0] if flat else None
+    deadline = PLATEAU_STARTS + REACT
+    table = [("scripted losses", "your cuts after epochs", "wanted"),
+             ("still improving, noisy", str(slow), "none"),
+             ("plateau from epoch 7, noisy", str(flat), f"first cut by epoch {deadline}")]
+    if slow:
+        return Verdict(False, f"Your scheduler cut the LR after epoch {slow[0]} while the loss "
+                              "was still falling (by 0.02 an epoch, plus noise of ±0.01): it "
+                              "mistakes noise for a plateau. Raise patience, or lower the "
+                              "threshold so that real progress counts.", table)
+    if first is None or first > deadline:
+        when = "never cut" if first is None else f"first cut after epoch {first}"
+        return Verdict(False, f"On the plateau your scheduler {when}; it should react by "
+                              f"epoch {deadline}. Lower patience, or raise the threshold above "
+                              "the noise (0.01) so that noisy dips don't count as new bests.",
+                       table)
+    return Verdict(True, f"Right: no cut while the loss kept falling, and the first cut "
+                         f"after epoch {first} on the plateau.", table)
+
+
+def configure_reference(opt):  # -> ReduceLROnPlateau
+    """A threshold twice the noise (absolute), patience 2."""
+    return ReduceLROnPlateau(opt, factor=0.5, patience=2, threshold=2 * NOISE,
+                             threshold_mode="abs")
+
+
+# 05.3: a loop that forgets the metric.
+LOOP_LOSSES = (1.0, 0.8, 0.79, 0.795, 0.81, 0.7, 0.71, 0.72, 0.73, 0.69)
+
+
+def end_of_epoch_reference(scheduler: ReduceLROnPlateau, val_loss: float) -> None:
+    """The fixed line: hand the scheduler this epoch's validation loss."""
+    scheduler.step(val_loss)
+
+
+def _run_loop(fn: Callable[[Any, float], Any]) -> list[float]:
+    optimizer = dummy_optimizer(0.1)
+    scheduler = ReduceLROnPlateau(optimizer, factor=0.5, patience=1)
+    lrs = []
+    for loss in LOOP_LOSSES:
+        fn(scheduler, loss)
+        lrs.append(float(optimizer.param_groups[0]["lr"]))
+    return lrs
+
+
+def check_loop(answer: Any) -> Verdict:
+    """05.3: end_of_epoch(scheduler, val_loss) steps the scheduler with the loss."""
+    if not callable(answer) or is_scheduler(answer) or isinstance(answer, type):
+        return Verdict(False, "This exercise wants a function `def end_of_epoch(scheduler, "
+                              f"val_loss): ...`, not {type(answer).__name__}.")
+    try:
+        params = inspect.signature(answer).parameters
+    except (TypeError, ValueError):
+        params = {}
+    if params and len(params) != 2:
+        return Verdict(False, f"end_of_epoch takes two arguments, (scheduler, val_loss); yours "
+                              f"takes {len(params)}.")
+    expected = _run_loop(end_of_epoch_reference)
+    try:
+        yours = _run_loop(answer)
+    except TypeError as err:
+        if "metrics" in str(err):
+            return Verdict(False, "Your function still calls scheduler.step() with no "
+                                  f"argument, and PyTorch says: {err}. Pass it the loss.")
+        return Verdict(False, f"Your function raised TypeError: {err}")
+    except Exception as err:  # the learner's code may raise anything
+        return Verdict(False, f"Your function raised {type(err).__name__}: {err}")
+    pairs = enumerate(zip(expected, yours, strict=True))
+    rows = [(e + 1, f"{x:.4g}", f"{y:.4g}") for e, (x, y) in pairs if not math.isclose(x, y)]
+    if not rows:
+        return Verdict(True, f"Right: over {len(LOOP_LOSSES)} epochs the LR follows the "
+                             "validation loss, as it should.")
+    return Verdict(False, f"After epoch {rows[0][0]} the LR is {rows[0][2]}, expected "
+                          f"{rows[0][1]}. Step the scheduler once per epoch, with this epoch's "
+                          "validation loss as it is (mode='min': lower is better).",
+                   [("epoch", "expected LR", "your LR"), *rows[:5]])
+
+
+def _forgets(scheduler: ReduceLROnPlateau, val_loss: float) -> None:
+    scheduler.step()  # type: ignore[call-arg]
+
+
+def _negates(scheduler: ReduceLROnPlateau, val_loss: float) -> None:
+    scheduler.step(-val_loss)
+
+
+EXERCISES = [
+    Exercise(
+        id="05.1",
+        title="Predict when the LR drops",
+        check=check_drops,
+        hints=(
+            "Keep three numbers per epoch: the best loss so far, the bad-epoch counter, the "
+            "cooldown counter. An epoch improves only if its loss < best - 0.01.",
+            "A bad epoch adds 1 to the counter; when it goes past patience (to 3), the LR is "
+            "cut, the counter resets and cooldown skips the next epoch.",
+            "Epochs 4, 5 and 6 are bad (none beats 0.70 - 0.01), so the first cut is after "
+            "epoch 6. Carry on from epoch 7 the same way.",
+        ),
+        solution=(
+            "from course_utils.exercises.lesson05 import PREDICT_LOSSES, PREDICT_SETTINGS\n"
+            "from course_utils.plateau import simulate_plateau\n"
+            "answer = simulate_plateau(PREDICT_LOSSES, **PREDICT_SETTINGS).drop_epochs"
+        ),
+        wrong=(
+            Wrong(lambda: [e + 1 for e in drop_epochs()], "one late"),
+            Wrong(lambda: drop_epochs(cooldown=0), "without cooldown"),
+            Wrong(lambda: "6", "list of epoch numbers"),
+            Wrong(lambda: [1, 2], "Walk through"),
+        ),
+        reference=drop_epochs,
+    ),
+    Exercise(
+        id="05.2",
+        title="React to a plateau, ignore the noise",
+        check=check_configure,
+        hints=(
+            "Two knobs matter: threshold (how much better counts as better) and patience (how "
+            "many bad epochs to wait).",
+            "Noise of ±0.01 makes a flat loss dip up to 0.01 below its best: with "
+            "threshold_mode='abs', a threshold above that ignores the dips.",
+            "threshold=0.02, threshold_mode='abs', patience=2 reacts within 3 bad epochs.",
+        ),
+        solution=(
+            "from torch.optim.lr_scheduler import ReduceLROnPlateau\n"
+            "answer = lambda opt: ReduceLROnPlateau(opt, factor=0.5, patience=2,\n"
+            "                                       threshold=0.02, threshold_mode='abs')"
+        ),
+        wrong=(
+            Wrong(lambda: lambda opt: ReduceLROnPlateau(opt), "should react by"),
+            Wrong(lambda: lambda opt: ReduceLROnPlateau(opt, patience=0, threshold=0.02,
+                                                        threshold_mode="abs"),
+                  "mistakes noise"),
+            Wrong(lambda: lambda opt: ReduceLROnPlateau(opt, patience=2, threshold=0.1,
+                                                        threshold_mode="abs"),
+                  "mistakes noise"),
+            Wrong(lambda: 0.02, "wants a ReduceLROnPlateau"),
+        ),
+        reference=lambda: configure_reference,
+    ),
+    Exercise(
+        id="05.3",
+        title="Fix the loop that forgets the metric",
+        check=check_loop,
+        hints=(
+            "ReduceLROnPlateau decides from a number you give it; the call that gives it is "
+            "scheduler.step(...).",
+            "Pass this epoch's validation loss: scheduler.step(val_loss).",
+        ),
+        solution=(
+            "def end_of_epoch(scheduler, val_loss):\n"
+            "    scheduler.step(val_loss)\n"
+            "\n"
+            "answer = end_of_epoch"
+        ),
+        wrong=(
+            Wrong(lambda: _forgets, "Pass it the loss"),
+            Wrong(lambda: _negates, "After epoch"),
+            Wrong(lambda: "scheduler.step(val_loss)", "wants a function"),
+        ),
+        reference=lambda: end_of_epoch_reference,
+    ),
+]
