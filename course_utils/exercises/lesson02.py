@@ -1,0 +1,247 @@
+"""Lesson 02 exercises: read a StepLR off its curve, predict a MultiStepLR, fix a loop's order."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+import torch
+from torch import nn
+from torch.optim import lr_scheduler as lrs
+
+from course_utils.checks import Exercise, Verdict, Wrong, number_check, schedule_check
+from course_utils.schedules import is_scheduler, preview_schedule
+
+MYSTERY_BASE_LR = 0.1
+MYSTERY_EPOCHS = 60
+
+
+def _mystery(optimizer: torch.optim.Optimizer) -> lrs.StepLR:
+    return lrs.StepLR(optimizer, step_size=15, gamma=0.5)
+
+
+def mystery_lrs() -> list[float]:
+    """The LR of each of 60 epochs of exercise 02.1's curve, starting from LR 0.1."""
+    return preview_schedule(_mystery, MYSTERY_EPOCHS, base_lr=MYSTERY_BASE_LR)
+
+
+check_mystery = schedule_check(_mystery, MYSTERY_EPOCHS, base_lr=MYSTERY_BASE_LR)
+
+# 02.2: SGD(lr=0.5), MultiStepLR(milestones=[30, 40], gamma=0.2), stepped once per epoch.
+check_epoch_45 = number_check(
+    0.02,
+    tol=1e-6,
+    mistakes={
+        0.5: "That is the starting LR: both milestones, 30 and 40, lie before epoch 45.",
+        0.1: "That counts only the milestone at 30; the one at 40 has passed too.",
+        0.004: "Three cuts: MultiStepLR cuts once per milestone, and there are two.",
+        0.5 * 0.2**45: "MultiStepLR cuts only at its milestones, not at every epoch.",
+    },
+)
+
+
+# --------------------------------------------------------------------------
+# 02.3: fix a loop that steps the scheduler in the wrong place
+# --------------------------------------------------------------------------
+
+LOOP_EPOCHS = 2
+LOOP_BATCHES = 3
+LOOP_LR = 0.1
+LOOP_GAMMA = 0.5
+
+
+class _RecordingSGD(torch.optim.SGD):
+    """SGD that notes the LR of every step it takes."""
+
+    def __init__(self, params: Any, lr: float) -> None:
+        super().__init__(params, lr=lr)
+        self.lrs_used: list[float] = []
+
+    def step(self, closure: Any = None) -> Any:
+        self.lrs_used.append(float(self.param_groups[0]["lr"]))
+        return super().step(closure)
+
+
+def _loop_setup() -> tuple[nn.Module, list[tuple[torch.Tensor, torch.Tensor]], _RecordingSGD,
+                            lrs.StepLR]:
+    """A fresh tiny problem: a linear model, three fixed batches, SGD and StepLR(1, 0.5)."""
+    gen = torch.Generator().manual_seed(0)
+    model = nn.Linear(2, 1)
+    with torch.no_grad():
+        model.weight.copy_(torch.tensor([[0.5, -0.5]]))
+        model.bias.zero_()
+    batches = []
+    for _ in range(LOOP_BATCHES):
+        x = torch.randn(4, 2, generator=gen)
+        batches.append((x, x @ torch.tensor([[1.0], [2.0]])))
+    optimizer = _RecordingSGD(model.parameters(), lr=LOOP_LR)
+    scheduler = lrs.StepLR(optimizer, step_size=1, gamma=LOOP_GAMMA)
+    return model, batches, optimizer, scheduler
+
+
+def train_one_epoch_reference(model: nn.Module, loader: Any, optimizer: Any, scheduler: Any,
+                              loss_fn: Callable[..., torch.Tensor]) -> None:
+    """One epoch: a step per batch, then one scheduler step after the epoch."""
+    for x, y in loader:
+        optimizer.zero_grad()
+        loss = loss_fn(model(x), y)
+        loss.backward()
+        optimizer.step()
+    scheduler.step()
+
+
+def _run_loop(fn: Callable[..., Any]) -> tuple[list[float], int, list[str], torch.Tensor]:
+    """Run `fn` for two epochs on a fresh setup: LRs used, scheduler steps, warnings, weights."""
+    model, batches, optimizer, scheduler = _loop_setup()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for _ in range(LOOP_EPOCHS):
+            fn(model, batches, optimizer, scheduler, nn.functional.mse_loss)
+    texts = [str(w.message) for w in caught]
+    weights = torch.cat([p.detach().flatten() for p in model.parameters()])
+    return optimizer.lrs_used, scheduler.last_epoch, texts, weights
+
+
+def check_loop(answer: Any) -> Verdict:
+    """02.3: the learner's train_one_epoch steps the optimizer per batch, the scheduler after."""
+    if not callable(answer) or is_scheduler(answer) or isinstance(answer, type):
+        return Verdict(False, "This exercise wants your fixed function, `train_one_epoch`, "
+                              f"not {type(answer).__name__}.")
+    expected_lrs, expected_steps, _, expected_w = _run_loop(train_one_epoch_reference)
+    try:
+        lrs_used, steps, texts, weights = _run_loop(answer)
+    except Exception as err:  # the learner's code may raise anything
+        text = str(err).strip().splitlines()
+        first = f"{type(err).__name__}: {text[0]}" if text else type(err).__name__
+        return Verdict(False, f"Your function raised {first} on a tiny two-epoch run.")
+    rounded = [round(v, 6) for v in lrs_used]
+    table = [("", "LR at each optimizer step (2 epochs x 3 batches)", "scheduler steps"),
+             ("expected", str(expected_lrs), expected_steps), ("yours", str(rounded), steps)]
+    if not lrs_used:
+        return Verdict(False, "Your function never called optimizer.step(), so nothing learns.",
+                       table)
+    if len(lrs_used) != len(expected_lrs):
+        return Verdict(False, f"Over 2 epochs of 3 batches the optimizer should step 6 times; "
+                              f"yours stepped {len(lrs_used)} times.", table)
+    if steps > expected_steps:
+        return Verdict(False, f"Your scheduler stepped {steps} times in 2 epochs: it sits inside "
+                              "the batch loop. Step it once per epoch, after the loop.", table)
+    if steps < expected_steps:
+        return Verdict(False, f"Your scheduler stepped {steps} times in 2 epochs; it should step "
+                              "once per epoch.", table)
+    if any("before" in t and "optimizer.step()" in t for t in texts) or rounded[0] != LOOP_LR:
+        return Verdict(False, f"The first step used LR {rounded[0]} instead of {LOOP_LR}: the "
+                              "scheduler stepped before the optimizer did, so the first LR of "
+                              "the schedule was skipped. Move scheduler.step() after the loop.",
+                       table)
+    if rounded != expected_lrs:
+        return Verdict(False, "The LRs your optimizer used differ from the schedule's.", table)
+    if not torch.allclose(weights, expected_w, atol=1e-6):
+        return Verdict(False, "The LRs are right, but the weights end up elsewhere: does each "
+                              "batch call optimizer.zero_grad(), then loss.backward(), then "
+                              "optimizer.step()?")
+    return Verdict(True, "The optimizer used LR 0.1 for the first epoch and 0.05 for the second, "
+                         "and the scheduler stepped once per epoch.", table)
+
+
+def train_one_epoch_buggy(model: nn.Module, loader: Any, optimizer: Any, scheduler: Any,
+                          loss_fn: Callable[..., torch.Tensor]) -> None:
+    """The loop the notebook asks the learner to fix (scheduler first, once per batch)."""
+    for x, y in loader:
+        optimizer.zero_grad()
+        scheduler.step()
+        loss = loss_fn(model(x), y)
+        loss.backward()
+        optimizer.step()
+
+
+def _scheduler_first(model: nn.Module, loader: Any, optimizer: Any, scheduler: Any,
+                     loss_fn: Callable[..., torch.Tensor]) -> None:
+    scheduler.step()
+    for x, y in loader:
+        optimizer.zero_grad()
+        loss_fn(model(x), y).backward()
+        optimizer.step()
+
+
+def _no_zero_grad(model: nn.Module, loader: Any, optimizer: Any, scheduler: Any,
+                  loss_fn: Callable[..., torch.Tensor]) -> None:
+    for x, y in loader:
+        loss_fn(model(x), y).backward()
+        optimizer.step()
+    scheduler.step()
+
+
+_LOOP_SOLUTION = """
+def train_one_epoch(model, loader, optimizer, scheduler, loss_fn):
+    for x, y in loader:
+        optimizer.zero_grad()
+        loss = loss_fn(model(x), y)
+        loss.backward()
+        optimizer.step()
+    scheduler.step()  # once per epoch, after every optimizer.step() of the epoch
+
+answer = train_one_epoch
+"""
+
+EXERCISES = [
+    Exercise(
+        id="02.1",
+        title="Build the StepLR that draws this curve",
+        check=check_mystery,
+        hints=(
+            "Read two things off the plot: how many epochs the LR stays flat (step_size), and "
+            "what it is multiplied by at each drop (gamma).",
+            "The LR stays at 0.1 for 15 epochs, then drops to 0.05: a factor of 0.5.",
+            "answer = lambda opt: StepLR(opt, step_size=15, gamma=0.5)",
+        ),
+        solution=("from torch.optim.lr_scheduler import StepLR\n\n"
+                  "answer = lambda opt: StepLR(opt, step_size=15, gamma=0.5)"),
+        wrong=(
+            Wrong(lambda: lambda opt: lrs.StepLR(opt, step_size=15, gamma=0.1), "gamma"),
+            Wrong(lambda: lambda opt: lrs.StepLR(opt, step_size=10, gamma=0.5), "too early"),
+            Wrong(lambda: lambda opt: lrs.StepLR(opt, step_size=20, gamma=0.5), "stays"),
+            Wrong(lambda: mystery_lrs(), "not a list of numbers"),
+        ),
+        reference=lambda: _mystery,
+    ),
+    Exercise(
+        id="02.2",
+        title="Predict the LR in epoch 45",
+        check=check_epoch_45,
+        hints=(
+            "MultiStepLR multiplies the LR by gamma once at each milestone it has passed.",
+            "By epoch 45 the scheduler has passed both milestones, 30 and 40.",
+            "0.5 * 0.2 * 0.2",
+        ),
+        solution="answer = 0.5 * 0.2 * 0.2",
+        wrong=(
+            Wrong(lambda: 0.1, "only the milestone at 30"),
+            Wrong(lambda: 0.004, "Three cuts"),
+            Wrong(lambda: "0.02", "single number"),
+        ),
+        reference=lambda: 0.02,
+    ),
+    Exercise(
+        id="02.3",
+        title="Fix the loop that steps the scheduler in the wrong place",
+        check=check_loop,
+        hints=(
+            "Two things are wrong: where scheduler.step() sits relative to optimizer.step(), "
+            "and how often it runs.",
+            "This schedule counts epochs, so scheduler.step() belongs after the batch loop, "
+            "once per epoch.",
+            "Keep zero_grad, loss, backward and optimizer.step() in the batch loop; move "
+            "scheduler.step() below it, at the loop's indentation level.",
+        ),
+        solution=_LOOP_SOLUTION,
+        wrong=(
+            Wrong(lambda: train_one_epoch_buggy, "inside the batch loop"),
+            Wrong(lambda: _scheduler_first, "skipped"),
+            Wrong(lambda: _no_zero_grad, "zero_grad"),
+            Wrong(lambda: 3, "train_one_epoch"),
+        ),
+        reference=lambda: train_one_epoch_reference,
+    ),
+]
