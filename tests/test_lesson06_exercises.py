@@ -1,0 +1,29 @@
+"""Lesson 06 exercises match the linter: each broken setup is flagged, each fix is clean."""
+
+from __future__ import annotations
+
+import pytest
+
+from course_utils.exercises import lesson06
+from course_utils.lint import lint_schedule
+from course_utils.schedules import preview_schedule
+
+
+@pytest.mark.parametrize("name", sorted(lesson06.BROKEN))
+def test_broken_setup_is_flagged_and_its_fix_is_clean(name: str) -> None:
+    assert lesson06.run_warnings(lesson06.BROKEN[name])
+    assert lesson06.run_warnings(lesson06.FIXED[name]) == []
+
+
+def test_exponential_fix_ends_at_one_hundredth() -> None:
+    lrs = preview_schedule(lesson06.FIXED["exponential"], lesson06.RUN_STEPS,
+                           base_lr=lesson06.PEAK_LR)
+    assert lrs[-1] / lrs[0] == pytest.approx(lesson06.END_RATIO, rel=1e-9)
+
+
+def test_situation_b_reference_fits_its_run_with_the_answered_t_max() -> None:
+    assert lint_schedule(lesson06.warmup_cosine_reference, epochs=lesson06.B_EPOCHS,
+                         steps_per_epoch=lesson06.B_BATCHES, step_every="batch") == []
+    lrs = preview_schedule(lesson06.warmup_cosine_reference,
+                           lesson06.B_EPOCHS * lesson06.B_BATCHES)
+    assert lrs[-1] < 1e-3 * max(lrs)
