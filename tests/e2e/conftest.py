@@ -77,20 +77,22 @@ def browser(chromium_path: str, sync_playwright: Any) -> Iterator[Any]:
     """Headless Chromium driven by Playwright; it and its driver are gone when the session ends."""
     me = os.getpid()
     before = {p.pid for p in descendants(me)}
-    manager = sync_playwright()
-    playwright = manager.start()
+    playwright = sync_playwright().start()
+    driver = [p for p in descendants(me) if p.pid not in before]  # Playwright's driver process
+    tree = list(driver)
     try:
         browser = playwright.chromium.launch(
             executable_path=chromium_path, headless=True, args=CHROMIUM_ARGS
         )
-        spawned = [p for p in descendants(me) if p.pid not in before]
         try:
             yield browser
         finally:
+            # Chromium and its renderers run below the driver.
+            tree += [child for proc in driver for child in descendants(proc.pid)]
             browser.close()
     finally:
         playwright.stop()
-    _, alive = psutil.wait_procs(spawned, timeout=10)
+    _, alive = psutil.wait_procs(tree, timeout=10)
     leftovers = [f"{p.pid} {p.name()}" for p in alive]
     kill_all(alive)
     assert not leftovers, f"the browser left processes behind (now killed): {leftovers}"

@@ -199,7 +199,9 @@ class LabServer:
         """Shut the server and its kernels down; return what had to be killed (empty if none)."""
         if self.process is None:
             return []
-        procs = [psutil.Process(self.process.pid), *descendants(self.process.pid)]
+        procs = descendants(self.process.pid)
+        with contextlib.suppress(psutil.NoSuchProcess):
+            procs.append(psutil.Process(self.process.pid))
         with contextlib.suppress(OSError, urllib.error.URLError, psutil.Error):
             # /api/shutdown ends every kernel first, then the server itself.
             self.api("/api/shutdown", method="POST", timeout=timeout)

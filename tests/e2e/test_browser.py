@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
@@ -13,10 +14,13 @@ KEY_PRESSES = 30  # at the hiker's step of 0.01 in log10(LR), about a factor of 
 
 
 def assert_no_browser_errors(tab: LessonPage) -> None:
-    """No JavaScript errors, no widget errors, and nothing asked of any host but this one."""
-    assert not tab.widget_errors(), f"widget errors on the page: {tab.widget_errors()}"
-    assert not tab.console_errors, "JavaScript console errors:\n" + "\n".join(tab.console_errors)
-    assert not tab.blocked, f"the page asked for addresses off this machine: {tab.blocked}"
+    """No widget errors, no JavaScript errors, and nothing asked of any host but this one."""
+    problems = [f"widget error on the page: {error!r}" for error in tab.widget_errors()]
+    problems += [
+        f"console error (x{count}): {error}" for error, count in Counter(tab.console_errors).items()
+    ]
+    problems += [f"request off this machine (blocked): {url}" for url in tab.blocked]
+    assert not problems, "the browser showed errors:\n" + "\n".join(problems)
 
 
 def wait_for_change(read: Callable[[], str], before: str, timeout: float = 30) -> str:
