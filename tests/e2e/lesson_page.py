@@ -107,24 +107,21 @@ class LessonPage:
             has=self.page.locator(".jp-InputArea-editor", has_text=source_text)
         )
 
+    def lr_slider(self, scope: Any) -> Any:
+        """The hiker's learning-rate slider inside `scope`: by its class, else by its label."""
+        labelled = scope.locator(".widget-slider").filter(
+            has=self.page.locator(".widget-label", has_text=LR_LABEL)
+        )
+        return scope.locator(".hiker-lr-slider").or_(labelled)
+
     def hiker(self) -> Any:
         """The rendered output that holds the hiker's learning-rate slider."""
-        lr_slider = self.page.locator(".hiker-lr-slider").or_(
-            self.page.locator(".widget-slider").filter(
-                has=self.page.locator(".widget-label", has_text=LR_LABEL)
-            )
-        )
-        return self.page.locator(f"{NOTEBOOK} .jp-OutputArea-output").filter(has=lr_slider)
+        outputs = self.page.locator(f"{NOTEBOOK} .jp-OutputArea-output")
+        return outputs.filter(has=self.lr_slider(self.page))
 
-    @staticmethod
-    def lr_handle(hiker: Any) -> Any:
+    def lr_handle(self, hiker: Any) -> Any:
         """The draggable handle of the hiker's learning-rate slider."""
-        slider = hiker.locator(".hiker-lr-slider").or_(
-            hiker.locator(".widget-slider").filter(
-                has=hiker.page.locator(".widget-label", has_text=LR_LABEL)
-            )
-        )
-        return slider.locator('[role="slider"]')
+        return self.lr_slider(hiker).locator('[role="slider"]')
 
     @staticmethod
     def hiker_image(hiker: Any) -> Any:

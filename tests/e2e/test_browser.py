@@ -65,7 +65,7 @@ def test_committed_lesson_shows_its_saved_outputs(
     saved_png = artifacts_dir / "hiker_saved_output.png"
     hiker_cells.first.locator(".jp-OutputArea").screenshot(path=str(saved_png))
     print(f"\nthe hiker before Run All: {saved_png}")
-    assert "Loading widget..." not in lesson_page.output_text()
+    assert "Loading widget..." not in lesson_page.output_text(), "a widget never finished loading"
     assert_no_browser_errors(lesson_page)
 
 
@@ -78,7 +78,8 @@ def test_run_all_then_move_the_hiker_slider(
     assert lesson_page.all_cells_ran(), (
         "not every code cell ran; outputs:\n" + lesson_page.output_text()[-3000:]
     )
-    assert "Traceback (most recent call last)" not in lesson_page.output_text()
+    outputs = lesson_page.output_text()
+    assert "Traceback (most recent call last)" not in outputs, f"a cell raised:\n{outputs[-3000:]}"
     assert_no_browser_errors(lesson_page)
 
     hiker = lesson_page.hiker()
