@@ -89,12 +89,17 @@ def _lint_onecycle(s: lrs.OneCycleLR, pos: int, span: int, run: _Run) -> list[st
 
 def _lint_cosine(s: lrs.CosineAnnealingLR, pos: int, span: int, run: _Run) -> list[str]:
     t_max, needed = int(s.T_max), pos + span
+    if pos >= t_max > 0 and span > 1:
+        return [f"This CosineAnnealingLR has already been stepped {pos} times, and T_max={t_max}: "
+                "it starts this run at eta_min and climbs back up from the first step. Was it "
+                "stepped to draw a plot? Fix: build a fresh scheduler for the run, and preview "
+                "with preview_schedule, which never steps it."]
     if t_max < needed - 1:
         hint = ""
         if run.step_every == "batch" and t_max == run.epochs:
             hint = ", and T_max counts scheduler steps, which here are batches, not epochs"
         return [f"CosineAnnealingLR has T_max={t_max}, shorter than the run of "
-                f"{run.size()}{hint}: the LR reaches eta_min at {run.where(t_max)} and then "
+                f"{run.size()}{hint}: the LR reaches eta_min at {run.where(t_max - pos)} and then "
                 f"climbs back up. Fix: T_max={needed}, the number of times it is stepped."]
     if t_max > 1.5 * needed:
         return [f"CosineAnnealingLR has T_max={t_max}, much longer than the run of "

@@ -193,3 +193,13 @@ def test_train_with_a_sound_schedule_warns_nothing_from_the_linter():
         train(model, (train_loader, val_loader), opt, sched, epochs=1, step_every="batch",
               progress=False, device="cpu")
     assert not [w for w in caught if "Fix:" in str(w.message)]
+
+
+def test_a_cosine_consumed_by_a_plot_is_named_as_such():
+    opt = torch.optim.SGD([torch.nn.Parameter(torch.ones(1))], lr=0.1)
+    cosine = lrs.CosineAnnealingLR(opt, T_max=20)
+    for _ in range(20):
+        opt.step()
+        cosine.step()
+    (warning,) = lint_schedule(cosine, epochs=20, steps_per_epoch=1)
+    assert "already been stepped 20 times" in warning and "preview_schedule" in warning
