@@ -61,6 +61,7 @@ _EXPORTS: dict[str, str] = {
     "PlateauTrace": "plateau",
     "scripted_losses": "plateau",
     "lint_schedule": "lint",
+    "trace_param_groups": "param_trace",
 }
 
 __all__ = list(_EXPORTS)
