@@ -1,0 +1,201 @@
+"""Lesson 03 exercises: the cosine formula, warmup plus cosine for a budget, restarts on time."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from torch.optim import Optimizer
+from torch.optim import lr_scheduler as lrs
+
+from course_utils.checks import Exercise, Verdict, Wrong, function_check, schedule_check
+from course_utils.schedules import preview_schedule
+
+
+def torch_cosine_lr(step: int, base_lr: float, T_max: int, eta_min: float = 0.0) -> float:
+    """The LR that PyTorch's CosineAnnealingLR gives after `step` scheduler steps."""
+    factory = lambda opt: lrs.CosineAnnealingLR(opt, T_max=T_max, eta_min=eta_min)  # noqa: E731
+    return preview_schedule(factory, step + 1, base_lr=base_lr)[-1]
+
+
+def cosine_lr_reference(step: int, base_lr: float, T_max: int, eta_min: float = 0.0) -> float:
+    """The closed form: eta_min + (base_lr - eta_min) * (1 + cos(pi * step / T_max)) / 2."""
+    return eta_min + (base_lr - eta_min) * (1 + math.cos(math.pi * step / T_max)) / 2
+
+
+COSINE_CASES = (
+    [{"step": t, "base_lr": 0.1, "T_max": 10} for t in range(11)]
+    + [{"step": t, "base_lr": 0.5, "T_max": 20, "eta_min": 0.01} for t in range(0, 21, 2)]
+    + [{"step": t, "base_lr": 1.0, "T_max": 7, "eta_min": 0.2} for t in (0, 3, 7)]
+)
+check_cosine = function_check(torch_cosine_lr, COSINE_CASES, tol=1e-6, name="cosine_lr")
+
+
+def _cosine_no_half(step: int, base_lr: float, T_max: int, eta_min: float = 0.0) -> float:
+    return eta_min + (base_lr - eta_min) * (1 + math.cos(math.pi * step / T_max))
+
+
+def _cosine_ignores_floor(step: int, base_lr: float, T_max: int, eta_min: float = 0.0) -> float:
+    return base_lr * (1 + math.cos(math.pi * step / T_max)) / 2
+
+
+# 03.2: 30 epochs from LR 0.1; 5 warmup epochs from 0.01 up to 0.1, then cosine to the end.
+BUDGET_EPOCHS = 30
+WARMUP_EPOCHS = 5
+
+
+def warmup_cosine_reference(optimizer: Optimizer) -> lrs.SequentialLR:
+    """LinearLR from 0.1x over 5 epochs, then cosine over the remaining 25, one milestone."""
+    warm = lrs.LinearLR(optimizer, start_factor=0.1, total_iters=WARMUP_EPOCHS)
+    cool = lrs.CosineAnnealingLR(optimizer, T_max=BUDGET_EPOCHS - WARMUP_EPOCHS)
+    return lrs.SequentialLR(optimizer, schedulers=[warm, cool], milestones=[WARMUP_EPOCHS])
+
+
+_warmup_schedule = schedule_check(warmup_cosine_reference, BUDGET_EPOCHS, base_lr=0.1)
+
+
+def _replace_advice(verdict: Verdict, advice: str) -> Verdict:
+    """Keep the check's first sentence (where the LRs part) and its table; swap the advice."""
+    first = verdict.message.split(". ", 1)[0]
+    return Verdict(False, f"{first}. {advice}", verdict.table)
+
+
+def check_warmup(answer: Any) -> Verdict:
+    """03.2: the schedule check, with advice about the warmup and the cosine's length."""
+    verdict = _warmup_schedule(answer)
+    if verdict.passed or not verdict.table:
+        return verdict
+    first = verdict.table[1][0]
+    if first == 0:
+        advice = ("The warmup should start at 0.1 x start_factor = 0.01: is a "
+                  "LinearLR(start_factor=0.1) first in your SequentialLR?")
+    elif first <= WARMUP_EPOCHS:
+        advice = (f"The warmup part differs: LinearLR needs total_iters={WARMUP_EPOCHS}, and "
+                  f"SequentialLR must hand over at the same epoch, milestones=[{WARMUP_EPOCHS}].")
+    else:
+        advice = (f"The cosine part differs: it has the {BUDGET_EPOCHS - WARMUP_EPOCHS} epochs "
+                  f"left after the warmup, so T_max={BUDGET_EPOCHS - WARMUP_EPOCHS}.")
+    return _replace_advice(verdict, advice)
+
+
+def _warmup_full_tmax(optimizer: Optimizer) -> lrs.SequentialLR:
+    warm = lrs.LinearLR(optimizer, start_factor=0.1, total_iters=WARMUP_EPOCHS)
+    cool = lrs.CosineAnnealingLR(optimizer, T_max=BUDGET_EPOCHS)
+    return lrs.SequentialLR(optimizer, schedulers=[warm, cool], milestones=[WARMUP_EPOCHS])
+
+
+def _warmup_early_milestone(optimizer: Optimizer) -> lrs.SequentialLR:
+    warm = lrs.LinearLR(optimizer, start_factor=0.1, total_iters=WARMUP_EPOCHS)
+    cool = lrs.CosineAnnealingLR(optimizer, T_max=BUDGET_EPOCHS - WARMUP_EPOCHS + 1)
+    return lrs.SequentialLR(optimizer, schedulers=[warm, cool], milestones=[WARMUP_EPOCHS - 1])
+
+
+# 03.3: restarts at epochs 10, 30 and 70 of a 100-epoch run.
+RESTART_EPOCHS = 100
+
+
+def restarts_reference(optimizer: Optimizer) -> lrs.CosineAnnealingWarmRestarts:
+    """Cycles of 10, 20 and 40 epochs: restarts at 10, 30 and 70."""
+    return lrs.CosineAnnealingWarmRestarts(optimizer, T_0=10, T_mult=2)
+
+
+_restarts_schedule = schedule_check(restarts_reference, RESTART_EPOCHS, base_lr=0.1)
+
+
+def restart_epochs(lrs_seen: list[float]) -> list[int]:
+    """The epochs where the LR jumps back up: the restarts."""
+    return [i for i in range(1, len(lrs_seen)) if lrs_seen[i] > lrs_seen[i - 1] * (1 + 1e-9)]
+
+
+def check_restarts(answer: Any) -> Verdict:
+    """03.3: the schedule check, saying where the learner's restarts land."""
+    verdict = _restarts_schedule(answer)
+    if verdict.passed or not verdict.table:
+        return verdict
+    yours = restart_epochs(preview_schedule(answer, RESTART_EPOCHS))
+    shown = ", ".join(map(str, yours)) or "nowhere"
+    return _replace_advice(verdict, f"Your restarts land on epochs {shown}; they should land "
+                                    "on 10, 30 and 70. Check T_0 and T_mult.")
+
+
+EXERCISES = [
+    Exercise(
+        id="03.1",
+        title="Write the cosine formula",
+        check=check_cosine,
+        hints=(
+            "The LR moves from base_lr down to eta_min along half a cosine: "
+            "(1 + cos(pi * step / T_max)) / 2 goes from 1 at step 0 to 0 at step T_max.",
+            "Scale that factor to the gap between the two ends, then add the floor: "
+            "eta_min + (base_lr - eta_min) * factor.",
+            "return eta_min + (base_lr - eta_min) * (1 + math.cos(math.pi * step / T_max)) / 2",
+        ),
+        solution=(
+            "import math\n\n"
+            "def cosine_lr(step, base_lr, T_max, eta_min=0.0):\n"
+            "    factor = (1 + math.cos(math.pi * step / T_max)) / 2\n"
+            "    return eta_min + (base_lr - eta_min) * factor\n"
+            "\n"
+            "answer = cosine_lr"
+        ),
+        wrong=(
+            Wrong(lambda: _cosine_no_half, "cases differ"),
+            Wrong(lambda: _cosine_ignores_floor, "eta_min=0.01"),
+            Wrong(lambda: 0.05, "wants a function"),
+        ),
+        reference=lambda: cosine_lr_reference,
+    ),
+    Exercise(
+        id="03.2",
+        title="Warmup then cosine for a 30-epoch budget",
+        check=check_warmup,
+        hints=(
+            "Two schedulers on the same optimizer, joined by SequentialLR: LinearLR for the "
+            "warmup, CosineAnnealingLR for the rest.",
+            "The warmup lasts 5 epochs, so LinearLR gets total_iters=5 and SequentialLR gets "
+            "milestones=[5]. The cosine has the other 25 epochs: T_max=25, not 30.",
+            "warm = LinearLR(opt, start_factor=0.1, total_iters=5); "
+            "cool = CosineAnnealingLR(opt, T_max=25); "
+            "SequentialLR(opt, schedulers=[warm, cool], milestones=[5])",
+        ),
+        solution=(
+            "from torch.optim.lr_scheduler import CosineAnnealingLR, LinearLR, SequentialLR\n\n"
+            "def warmup_cosine(opt):\n"
+            "    warm = LinearLR(opt, start_factor=0.1, total_iters=5)\n"
+            "    cool = CosineAnnealingLR(opt, T_max=30 - 5)\n"
+            "    return SequentialLR(opt, schedulers=[warm, cool], milestones=[5])\n"
+            "\n"
+            "answer = warmup_cosine"
+        ),
+        wrong=(
+            Wrong(lambda: _warmup_full_tmax, "T_max=25"),
+            Wrong(lambda: _warmup_early_milestone, "milestones=[5]"),
+            Wrong(lambda: lambda opt: lrs.CosineAnnealingLR(opt, T_max=30), "warmup should start"),
+            Wrong(lambda: [0.01, 0.028], "not a list of numbers"),
+        ),
+        reference=lambda: warmup_cosine_reference,
+    ),
+    Exercise(
+        id="03.3",
+        title="Make the restarts land on epochs 10, 30 and 70",
+        check=check_restarts,
+        hints=(
+            "The first restart comes after T_0 epochs; each later cycle is T_mult times "
+            "longer than the one before.",
+            "The cycles are 10, then 30 - 10 = 20, then 70 - 30 = 40 epochs long.",
+            "answer = lambda opt: CosineAnnealingWarmRestarts(opt, T_0=10, T_mult=2)",
+        ),
+        solution=(
+            "from torch.optim.lr_scheduler import CosineAnnealingWarmRestarts\n\n"
+            "answer = lambda opt: CosineAnnealingWarmRestarts(opt, T_0=10, T_mult=2)"
+        ),
+        wrong=(
+            Wrong(lambda: lambda opt: lrs.CosineAnnealingWarmRestarts(opt, T_0=10, T_mult=1),
+                  "10, 20, 30"),
+            Wrong(lambda: lambda opt: lrs.CosineAnnealingWarmRestarts(opt, T_0=20, T_mult=2),
+                  "on epochs 20, 60"),
+            Wrong(lambda: lrs.CosineAnnealingWarmRestarts, "class"),
+        ),
+        reference=lambda: restarts_reference,
+    ),
+]
