@@ -114,6 +114,10 @@ class HikerWidget(widgets.VBox):
         self.play = widgets.Play(value=steps, min=0, max=steps, interval=50, description="play")
         self.image = widgets.Image(format="png")
         self.status = widgets.HTML()
+        # Stable CSS hooks for the browser test and for anyone styling the lesson.
+        self.lr_slider.add_class("hiker-lr-slider")
+        self.image.add_class("hiker-image")
+        self.status.add_class("hiker-status")
         self.params_box = widgets.HBox()
         self.param_controls: dict[str, widgets.Widget] = {}
         self._quiet = False
