@@ -9,6 +9,7 @@ check so that it never raises: whatever the learner passes, they get a result.
 from __future__ import annotations
 
 import html
+import itertools
 import json
 import math
 import numbers
@@ -459,6 +460,13 @@ def _schedule_advice(yours: list[float], expected: list[float], first: int, rel_
         return (f"Your LR changes at step {first}, where the expected LR stays "
                 f"{_fmt(expected[first])}: does your schedule decay too early?")
     prev_y, prev_e = yours[first - 1], expected[first - 1]
+    changes = sum(not math.isclose(a, b, rel_tol=rel_tol, abs_tol=1e-12)
+                  for a, b in itertools.pairwise(expected))
+    if changes > len(expected) // 2:
+        # A curve that changes every step (cosine, warmup, OneCycle): gamma is the wrong lead.
+        return (f"Your curve parts from the expected one at step {first}: "
+                f"yours is {_fmt(yours[first])}, expected {_fmt(expected[first])}. Check the "
+                "curve's length and ends: T_max, T_0, total_steps, warmup length, eta_min.")
     if prev_y and prev_e:
         return (f"At step {first} your LR is multiplied by {_fmt(yours[first] / prev_y)}, the "
                 f"expected one by {_fmt(expected[first] / prev_e)}: is the factor (gamma) right?")

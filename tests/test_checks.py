@@ -203,3 +203,12 @@ def test_hints_come_one_at_a_time_and_stop_at_the_last() -> None:
     assert ex.solution.strip() in str(solution(ex.id))
     assert "<pre>" in solution(ex.id)._repr_html_()
     assert "no exercise" in str(hint("nope"))
+
+
+def test_smooth_curves_get_length_advice_not_gamma_advice():
+    from torch.optim.lr_scheduler import CosineAnnealingLR
+
+    check_cosine = schedule_check(lambda opt: CosineAnnealingLR(opt, T_max=20), 20)
+    verdict = check_cosine(lambda opt: CosineAnnealingLR(opt, T_max=30))
+    assert not verdict.passed
+    assert "T_max" in verdict.message and "gamma" not in verdict.message
