@@ -76,7 +76,9 @@ class HikerWidget(widgets.VBox):
         steps: int = 200,
         start: float | None = None,
         momentum: float = 0.0,
+        **params: float,
     ) -> None:
+        """Open preset; `params` set the schedule's own controls, e.g. `T_0=40`."""
         land = LANDSCAPES[landscape]
         self.landscape_dropdown = widgets.Dropdown(
             options=list(LANDSCAPES), value=landscape, description="landscape"
@@ -122,6 +124,13 @@ class HikerWidget(widgets.VBox):
         self.param_controls: dict[str, widgets.Widget] = {}
         self._quiet = False
         self._build_params()
+        unknown = sorted(set(params) - set(self.param_controls))
+        if unknown:
+            names = ", ".join(self.param_controls) or "none"
+            raise TypeError(f"Schedule {schedule!r} has no parameter {unknown[0]!r}; "
+                            f"its parameters are: {names}.")
+        for name, value in params.items():
+            self.param_controls[name].value = value
         self._build_figure()
         self.hike = self._simulate()
         self._show(self.hike.steps)

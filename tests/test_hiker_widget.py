@@ -117,3 +117,15 @@ def test_static_viewers_get_a_picture_and_the_story(hiker):
     assert '<img src="data:image/png;base64,' in bundle["text/html"]
     assert "Reached the valley floor" in bundle["text/html"]
     assert "Reached the valley floor" in bundle["text/plain"]
+
+
+def test_schedule_parameters_can_be_set_when_the_widget_opens():
+    from course_utils import simulate_hike
+
+    w = HikerWidget(landscape="ledge", schedule="warm_restarts", lr=0.02, momentum=0.8, T_0=40)
+    assert w.schedule_params()["T_0"] == 40
+    expected = simulate_hike("ledge", 0.02, schedule=SCHEDULE_PRESETS["warm_restarts"].factory(
+        200, **w.schedule_params()), momentum=0.8)
+    assert w.hike.outcome == expected.outcome and w.hike.lrs == expected.lrs
+    with pytest.raises(TypeError, match="no parameter 'T0'"):
+        HikerWidget(schedule="warm_restarts", T0=40)
