@@ -124,6 +124,7 @@ class HikerWidget(widgets.VBox):
         self.param_controls: dict[str, widgets.Widget] = {}
         self._quiet = False
         self._build_params()
+        self._build_figure()
         unknown = sorted(set(params) - set(self.param_controls))
         if unknown:
             names = ", ".join(self.param_controls) or "none"
@@ -131,7 +132,6 @@ class HikerWidget(widgets.VBox):
                             f"its parameters are: {names}.")
         for name, value in params.items():
             self.param_controls[name].value = value
-        self._build_figure()
         self.hike = self._simulate()
         self._show(self.hike.steps)
 
