@@ -9,6 +9,7 @@ than false ones.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -239,5 +240,20 @@ def lint_schedule(
     scheduler = build_scheduler(scheduler_or_factory, base_lr)
     if _contains_plateau(scheduler):
         return []
-    found = _lint_node(scheduler, max(getattr(scheduler, "last_epoch", 0), 0), run.length, run)
+    pos = max(getattr(scheduler, "last_epoch", 0), 0)
+    found = _lint_node(scheduler, pos, run.length, run)
+    if is_scheduler(scheduler_or_factory) and not any("already been stepped" in w for w in found):
+        found = _already_stepped(scheduler, pos) + found
     return found + _lint_tiny_lr(scheduler, run, base_lr)
+
+
+def _already_stepped(scheduler: Any, pos: int) -> list[str]:
+    """A live scheduler that has moved its LR before this run starts."""
+    group = scheduler.optimizer.param_groups[0]
+    now, initial = float(group["lr"]), float(group.get("initial_lr", group["lr"]))
+    if pos <= 0 or math.isclose(now, initial, rel_tol=1e-9):
+        return []
+    return [f"This {_name(scheduler)} has already been stepped {pos} times, so the run starts "
+            f"at lr={now:.3g}, not at its initial {initial:.3g}. Resuming a run? Then that is "
+            "right. Stepped to draw a plot? Then build a fresh scheduler for training: "
+            "preview_schedule never steps the one you pass it."]

@@ -203,3 +203,15 @@ def test_a_cosine_consumed_by_a_plot_is_named_as_such():
         cosine.step()
     (warning,) = lint_schedule(cosine, epochs=20, steps_per_epoch=1)
     assert "already been stepped 20 times" in warning and "preview_schedule" in warning
+
+
+def test_a_scheduler_stepped_before_the_run_is_named_with_its_starting_lr():
+    opt = torch.optim.SGD([torch.nn.Parameter(torch.ones(1))], lr=0.1)
+    step = lrs.StepLR(opt, step_size=30, gamma=0.1)
+    for _ in range(90):
+        opt.step()
+        step.step()
+    warnings_ = lint_schedule(step, epochs=90, steps_per_epoch=1)
+    assert any("already been stepped 90 times" in w and "lr=0.0001" in w for w in warnings_)
+    fresh = lrs.StepLR(torch.optim.SGD([torch.nn.Parameter(torch.ones(1))], lr=0.1), 30, 0.1)
+    assert lint_schedule(fresh, epochs=90, steps_per_epoch=1) == []
