@@ -211,10 +211,26 @@ def _lint_tiny_lr(scheduler: Any, run: _Run, base_lr: float) -> list[str]:
     tiny = [i for i, lr in enumerate(lrs_seen) if lr < TINY_LR]
     if len(tiny) <= run.length / 2:
         return []
-    return [f"The LR is below {TINY_LR:g} for {len(tiny)} of the run's {run.size()} "
-            f"({len(tiny) / run.length:.0%}), first at {run.where(tiny[0])}: those "
-            "steps barely move the weights. Fix: a gentler decay (gamma closer to 1, fewer "
-            "or later milestones) or a floor such as eta_min."]
+    return [f"The LR is below {TINY_LR:g} for {len(tiny)} of the run's {run.size()}, "
+            f"{len(tiny) / run.length:.0%} of it, first at {run.where(tiny[0])}: those "
+            f"steps barely move the weights. Fix: {_gentler(scheduler)}."]
+
+
+def _gentler(scheduler: Any) -> str:
+    """Advice for a decay that goes too far, in the terms of the scheduler at hand."""
+    kinds = {type(s) for s in [scheduler, *getattr(scheduler, "_schedulers", [])]}
+    advice = []
+    if kinds & {lrs.ExponentialLR, lrs.StepLR, lrs.MultiStepLR}:
+        advice.append("a gamma closer to 1")
+    if lrs.StepLR in kinds:
+        advice.append("a longer step_size")
+    if lrs.MultiStepLR in kinds:
+        advice.append("fewer or later milestones")
+    if kinds & {lrs.CosineAnnealingLR, lrs.CosineAnnealingWarmRestarts}:
+        advice.append("a floor with eta_min")
+    if lrs.OneCycleLR in kinds:
+        advice.append("a smaller final_div_factor")
+    return " or ".join(advice) if advice else "a gentler decay, or a floor on the LR"
 
 
 def lint_schedule(

@@ -215,3 +215,13 @@ def test_a_scheduler_stepped_before_the_run_is_named_with_its_starting_lr():
     assert any("already been stepped 90 times" in w and "lr=0.0001" in w for w in warnings_)
     fresh = lrs.StepLR(torch.optim.SGD([torch.nn.Parameter(torch.ones(1))], lr=0.1), 30, 0.1)
     assert lint_schedule(fresh, epochs=90, steps_per_epoch=1) == []
+
+
+def test_tiny_lr_advice_speaks_of_the_scheduler_at_hand():
+    exponential = lint_schedule(lambda o: lrs.ExponentialLR(o, gamma=0.2), epochs=30,
+                                steps_per_epoch=1)
+    assert any("gamma closer to 1" in w for w in exponential)
+    assert not any("milestones" in w or "eta_min" in w for w in exponential)
+    multistep = lint_schedule(lambda o: lrs.MultiStepLR(o, [2, 4, 6, 8], gamma=0.01), epochs=30,
+                              steps_per_epoch=1)
+    assert any("fewer or later milestones" in w for w in multistep)
