@@ -49,7 +49,7 @@ BAD = {
     "multistep after the run": (lambda o: lrs.MultiStepLR(o, [10, 40, 50]), "epoch",
                                 ("MultiStepLR", "[40, 50]", "2 of its 3", "below 30")),
     "tiny lr": (lambda o: lrs.ExponentialLR(o, gamma=0.2), "epoch",
-                ("below 1e-08", "of the run's 30 epochs", "gentler")),
+                ("below 1e-08", "of the run's 30 epochs", "gamma closer to 1")),
     "long warmup": (lambda o: lrs.LinearLR(o, start_factor=0.1, total_iters=40), "epoch",
                     ("LinearLR", "40 epochs", "never reaches", "total_iters=3")),
     "long constant warmup": (lambda o: lrs.ConstantLR(o, factor=0.5, total_iters=35), "epoch",
