@@ -39,7 +39,9 @@ def loss_curves(
         for _ in range(steps):
             optimizer.zero_grad()
             loss = bowl(x).sum()
-            losses.append(round(float(loss.detach()), 8))
+            # Six significant digits: repeatable across machines, and never rounded to 0,
+            # which a log-scale plot could not draw.
+            losses.append(float(f"{float(loss.detach()):.6g}"))
             loss.backward()
             optimizer.step()
         curves[lr] = losses
@@ -70,7 +72,7 @@ _largest_lr = number_check(2 / BOWL_CURVATURE, tol=1e-3, mistakes=_LARGEST_LR_MI
 
 
 def check_largest_lr(answer: object) -> Verdict:
-    """01.2: the largest LR that still converges on the bowl is 2 / curvature."""
+    """01.2: the edge of the bowl, where convergence stops, is 2 / curvature."""
     verdict = _largest_lr(answer)
     if verdict.passed or "Expected" not in verdict.message:
         return verdict
@@ -82,7 +84,7 @@ def check_largest_lr(answer: object) -> Verdict:
         extra = (f" At lr = {lr:g} each step multiplies the distance to the bottom "
                  f"by {factor:g}: it diverges.")
     else:
-        extra = f" At lr = {lr:g} it still converges; a larger LR does too."
+        extra = f" At lr = {lr:g} it still converges; the edge lies further up."
     return Verdict(False, verdict.message + extra, verdict.table)
 
 
@@ -151,12 +153,13 @@ EXERCISES = [
     ),
     Exercise(
         id="01.2",
-        title="The largest LR that still converges on the bowl",
+        title="The edge of the bowl: where convergence stops",
         check=check_largest_lr,
         hints=(
             "One step on the bowl: x_new = x - lr * 2 x = (1 - 2 lr) * x.",
             "The hiker reaches the bottom when the factor |1 - lr * curvature| is below 1.",
-            "Solve 1 - lr * curvature = -1 for lr: the answer is 2 / curvature.",
+            "Solve 1 - lr * curvature = -1 for lr: every LR below that converges, and at it "
+            "the hiker bounces forever.",
         ),
         solution="curvature = 2  # f(x) = x**2, so f''(x) = 2\nanswer = 2 / curvature",
         wrong=(

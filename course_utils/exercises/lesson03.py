@@ -90,13 +90,13 @@ def _warmup_early_milestone(optimizer: Optimizer) -> lrs.SequentialLR:
     return lrs.SequentialLR(optimizer, schedulers=[warm, cool], milestones=[WARMUP_EPOCHS - 1])
 
 
-# 03.3: restarts at epochs 10, 30 and 70 of a 100-epoch run.
-RESTART_EPOCHS = 100
+# 03.3: restarts at epochs 15 and 60 of a 150-epoch run, and no other.
+RESTART_EPOCHS = 150
 
 
 def restarts_reference(optimizer: Optimizer) -> lrs.CosineAnnealingWarmRestarts:
-    """Cycles of 10, 20 and 40 epochs: restarts at 10, 30 and 70."""
-    return lrs.CosineAnnealingWarmRestarts(optimizer, T_0=10, T_mult=2)
+    """Cycles of 15, 45 and 135 epochs: restarts at 15 and 60 (the next, 195, is past the run)."""
+    return lrs.CosineAnnealingWarmRestarts(optimizer, T_0=15, T_mult=3)
 
 
 _restarts_schedule = schedule_check(restarts_reference, RESTART_EPOCHS, base_lr=0.1)
@@ -115,7 +115,7 @@ def check_restarts(answer: Any) -> Verdict:
     yours = restart_epochs(preview_schedule(answer, RESTART_EPOCHS))
     shown = ", ".join(map(str, yours)) or "nowhere"
     return _replace_advice(verdict, f"Your restarts land on epochs {shown}; they should land "
-                                    "on 10, 30 and 70. Check T_0 and T_mult.")
+                                    "on 15 and 60 only. Check T_0 and T_mult.")
 
 
 EXERCISES = [
@@ -177,23 +177,24 @@ EXERCISES = [
     ),
     Exercise(
         id="03.3",
-        title="Make the restarts land on epochs 10, 30 and 70",
+        title="Make the restarts land on epochs 15 and 60",
         check=check_restarts,
         hints=(
             "The first restart comes after T_0 epochs; each later cycle is T_mult times "
             "longer than the one before.",
-            "The cycles are 10, then 30 - 10 = 20, then 70 - 30 = 40 epochs long.",
-            "answer = lambda opt: CosineAnnealingWarmRestarts(opt, T_0=10, T_mult=2)",
+            "The first cycle is 15 epochs long, the second 60 - 15 = 45: how many times "
+            "longer is that?",
+            "answer = lambda opt: CosineAnnealingWarmRestarts(opt, T_0=15, T_mult=3)",
         ),
         solution=(
             "from torch.optim.lr_scheduler import CosineAnnealingWarmRestarts\n\n"
-            "answer = lambda opt: CosineAnnealingWarmRestarts(opt, T_0=10, T_mult=2)"
+            "answer = lambda opt: CosineAnnealingWarmRestarts(opt, T_0=15, T_mult=3)"
         ),
         wrong=(
-            Wrong(lambda: lambda opt: lrs.CosineAnnealingWarmRestarts(opt, T_0=10, T_mult=1),
-                  "10, 20, 30"),
-            Wrong(lambda: lambda opt: lrs.CosineAnnealingWarmRestarts(opt, T_0=20, T_mult=2),
-                  "on epochs 20, 60"),
+            Wrong(lambda: lambda opt: lrs.CosineAnnealingWarmRestarts(opt, T_0=15, T_mult=1),
+                  "15, 30, 45"),
+            Wrong(lambda: lambda opt: lrs.CosineAnnealingWarmRestarts(opt, T_0=15, T_mult=2),
+                  "on epochs 15, 45, 105"),
             Wrong(lambda: lrs.CosineAnnealingWarmRestarts, "class"),
         ),
         reference=lambda: restarts_reference,
