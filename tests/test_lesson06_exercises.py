@@ -27,3 +27,15 @@ def test_situation_b_reference_fits_its_run_with_the_answered_t_max() -> None:
     lrs = preview_schedule(lesson06.warmup_cosine_reference,
                            lesson06.B_EPOCHS * lesson06.B_BATCHES)
     assert lrs[-1] < 1e-3 * max(lrs)
+
+
+def test_exponential_accepts_the_number_gamma_or_a_factory() -> None:
+    from course_utils.checks import evaluate
+    from course_utils.exercises import get_exercise
+
+    ex = get_exercise("06.3")
+    assert evaluate(ex, 0.01 ** (1 / 159)).passed
+    assert evaluate(ex, 0.9714).passed
+    assert evaluate(ex, lesson06.FIXED["exponential"]).passed
+    assert not evaluate(ex, 0.5).passed
+    assert not evaluate(ex, True).passed

@@ -144,6 +144,23 @@ def warmup_cosine_reference(opt: Any) -> Any:
                             milestones=[warmup])
 
 
+def gamma_or_factory_check(check: Callable[[Any], Verdict]) -> Callable[[Any], Verdict]:
+    """06.3 takes the number gamma itself, or a factory or scheduler; a number becomes
+    `lambda opt: ExponentialLR(opt, gamma=number)` before `check` sees it."""
+
+    def check_gamma(answer: Any) -> Verdict:
+        if isinstance(answer, (int, float)) and not isinstance(answer, bool):
+            gamma = float(answer)
+            if not 0 < gamma < 1:
+                return Verdict(False, f"gamma={gamma:g} does not shrink the LR: ExponentialLR "
+                                      "multiplies it by gamma at every step, so pick a number "
+                                      "between 0 and 1.")
+            return check(lambda opt: lrs.ExponentialLR(opt, gamma=gamma))
+        return check(answer)
+
+    return check_gamma
+
+
 def _fixed_by_epochs_gamma(opt: Any) -> Any:
     return lrs.ExponentialLR(opt, gamma=END_RATIO ** (1 / EPOCHS))
 
@@ -194,18 +211,21 @@ EXERCISES = [
     Exercise(
         id="06.3",
         title="Repair the exponential decay",
-        check=repaired_check(FIXED["exponential"], rel_tol=0.05),
+        check=gamma_or_factory_check(repaired_check(FIXED["exponential"], rel_tol=0.05)),
         hints=(
             "With ExponentialLR the LR at step i is lr * gamma**i; the last of 160 steps "
             "has i = 159.",
             "You want gamma**159 = 0.01: take the 159th root.",
             "gamma = 0.01 ** (1 / 159), close to 0.9714.",
         ),
-        solution="answer = lambda opt: lr_scheduler.ExponentialLR(opt, gamma=0.01 ** (1 / 159))",
+        solution="answer = 0.01 ** (1 / 159)   # or: lambda opt: lr_scheduler.ExponentialLR("
+                 "opt, gamma=0.01 ** (1 / 159))",
         wrong=(
             Wrong(lambda: BROKEN["exponential"], "linter still flags"),
             Wrong(lambda: _fixed_by_epochs_gamma, "linter still flags"),
+            Wrong(lambda: END_RATIO ** (1 / EPOCHS), "linter still flags"),
             Wrong(lambda: _slow_exponential, "expected"),
+            Wrong(lambda: 1.5, "between 0 and 1"),
         ),
         reference=lambda: FIXED["exponential"],
     ),
