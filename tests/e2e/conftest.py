@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,9 @@ REPO = Path(__file__).resolve().parents[2]
 # E2E_LESSONS_DIR serves another lessons folder (a scratch copy, say) instead of the repo's own.
 LESSONS = Path(os.environ.get("E2E_LESSONS_DIR", REPO / "lessons")).resolve()
 LESSON = LESSONS / "01_lr_basics.ipynb"
-ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+# Screenshots go outside the repository (tests never write into it), unless E2E_ARTIFACTS says.
+ARTIFACTS = Path(os.environ.get("E2E_ARTIFACTS",
+                                Path(tempfile.gettempdir()) / "lr_course_e2e_screenshots"))
 VIEWPORT = {"width": 1400, "height": 1000}
 
 
@@ -111,6 +114,6 @@ def lesson_page(browser: Any, lab: LabServer) -> Iterator[LessonPage]:
 
 @pytest.fixture(scope="session")
 def artifacts_dir() -> Path:
-    """Where screenshots go (git-ignored)."""
+    """Where screenshots go: a fixed folder in the system's temp dir, printed by the tests."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     return ARTIFACTS
