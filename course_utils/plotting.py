@@ -40,6 +40,8 @@ def plot_schedule(
         values = list(schedule)
     if steps is not None:
         values = values[:steps]
+    # The LR holds for a whole step, so draw a staircase: a StepLR cut shows as a cliff.
+    line_kwargs.setdefault("drawstyle", "steps-post")
     ax.plot(range(len(values)), values, label=label, **line_kwargs)
     ax.set_xlabel("step")
     ax.set_ylabel("learning rate")

@@ -124,6 +124,7 @@ def test_plot_helpers_return_their_axes(loaders):
     assert plot_history(h, "val_loss", ax=ax, label="run") is ax
     assert compare_runs({"a": h, "seeds": [h, h]}, ax=ax) is ax
     assert len(ax.lines) >= 4
+    assert ax.lines[1].get_drawstyle() == "steps-post"
     with pytest.raises(ValueError, match="metric"):
         plot_history(h, "accuracy", ax=ax)
     assert History().summary() == "No epoch finished."
