@@ -9,6 +9,7 @@ import torch
 from torch.optim import lr_scheduler as lrs
 
 from course_utils.checks import Exercise, Verdict, Wrong, number_check, schedule_check
+from course_utils.schedules import preview_schedule
 
 # 04.1: 15 epochs over the 1,257 training images in batches of 32.
 EPOCHS, IMAGES, BATCH = 15, 1257, 32
@@ -47,10 +48,14 @@ def range_result():  # -> RangeTestResult
         return lr_range_test(model, train, optimizer, seed=RANGE_SEED)
 
 
+# Reading an LR off a log axis by eye is good to about 10%, so the band gets that much slack.
+READING_SLACK = 1.1
+
+
 def max_lr_band() -> tuple[float, float]:
-    """Fair answers: from half the steepest-fall LR to half the lowest-loss LR."""
+    """Fair answers: a tenth to a third of the lowest-loss LR, with slack for reading the plot."""
     result = range_result()
-    return result.steepest_lr / 2, result.min_loss_lr / 2
+    return result.min_loss_lr / 10 / READING_SLACK, result.min_loss_lr / 3 * READING_SLACK
 
 
 def check_max_lr(answer: object) -> Verdict:
@@ -65,11 +70,13 @@ def check_max_lr(answer: object) -> Verdict:
     low, high = max_lr_band()
     table = [("", "learning rate"), ("steepest fall", f"{result.steepest_lr:.3g}"),
              ("lowest loss", f"{result.min_loss_lr:.3g}"),
-             ("a fair max_lr", f"{low:.3g} to {high:.3g}"), ("yours", f"{value:.3g}")]
+             ("a tenth to a third of it, ±10%", f"{low:.3g} to {high:.3g}"),
+             ("yours", f"{value:.3g}")]
     if low <= value <= high:
-        return Verdict(True, f"Right: {value:.3g} lies between half the steepest-fall LR and "
-                             "half the lowest-loss LR, where the loss still falls briskly. "
-                             f"The rule of thumb would say {result.suggested_max_lr:.2g}.", table)
+        return Verdict(True, f"Right: {value:.3g} lies between a tenth and a third of the "
+                             f"lowest-loss LR ({result.min_loss_lr:.2g}), well below the edge. "
+                             f"The cautious rule of thumb would say {result.suggested_max_lr:.2g}.",
+                       table)
     if value > result.lrs[-1]:
         why = "That is beyond the end of the sweep: the loss had already blown up before it."
     elif value >= result.min_loss_lr * 0.8:
@@ -80,7 +87,8 @@ def check_max_lr(answer: object) -> Verdict:
     elif value < result.lrs[0] * 100:
         why = "That is in the flat start of the curve, where the LR is too small to move the loss."
     else:
-        why = "At that LR the loss is only beginning to fall: a cycle can afford a larger peak."
+        why = ("That is below a tenth of the lowest-loss LR: safe, but a cycle can afford a "
+               "larger peak.")
     return Verdict(False, f"{value:.3g} is outside the fair band {low:.3g} to {high:.3g}. {why}",
                    table)
 
@@ -90,12 +98,17 @@ TARGET_STEPS = 100
 
 
 def target_factory(opt: torch.optim.Optimizer) -> lrs.OneCycleLR:
-    """The target: peak 0.5 at step 25, start 0.05, end 0.0005, straight lines."""
+    """The target: start 0.05, peak 0.5 at step 24 (from 0), end 0.0005, straight lines."""
     return lrs.OneCycleLR(opt, max_lr=0.5, total_steps=TARGET_STEPS, pct_start=0.25,
                           anneal_strategy="linear", div_factor=10, final_div_factor=100)
 
 
 check_target = schedule_check(target_factory, TARGET_STEPS)
+
+
+def target_lrs() -> list[float]:
+    """The target curve alone: the LR at each of the 100 steps (the lesson plots this)."""
+    return preview_schedule(target_factory, TARGET_STEPS)
 
 
 def _target_with(**changes: object):
@@ -131,12 +144,12 @@ EXERCISES = [
         hints=(
             "Find two points on the curve: where the loss falls fastest, and where it is lowest.",
             "The lowest point is the edge: beyond it the loss blows up. Take max_lr well below.",
-            "A safe pick: about a tenth to a third of the LR at the lowest loss, "
-            "i.e. result.min_loss_lr / 5.",
+            "A fair pick: a tenth to a third of the LR at the lowest loss, "
+            "e.g. result.min_loss_lr / 5.",
         ),
         solution=(
             "from course_utils.exercises.lesson04 import range_result\n"
-            "result = range_result()  # the seed-0 sweep of section 1\n"
+            "result = range_result()  # the seed-0 sweep of section 2\n"
             "answer = result.min_loss_lr / 5  # well below the edge, where the loss still falls"
         ),
         wrong=(
@@ -153,8 +166,9 @@ EXERCISES = [
         check=check_target,
         hints=(
             "Read three LRs off the plot: the start, the peak and its step, and the end.",
-            "start = max_lr / div_factor; end = start / final_div_factor; the peak comes at "
-            "step pct_start * total_steps; straight lines mean anneal_strategy='linear'.",
+            "start = max_lr / div_factor; end = start / final_div_factor; counting steps from 0, "
+            "the peak comes at step pct_start * total_steps - 1; straight lines mean "
+            "anneal_strategy='linear'.",
             "max_lr=0.5, total_steps=100, pct_start=0.25, div_factor=10, "
             "final_div_factor=100, anneal_strategy='linear'.",
         ),
