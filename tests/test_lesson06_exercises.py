@@ -36,6 +36,8 @@ def test_exponential_accepts_the_number_gamma_or_a_factory() -> None:
     ex = get_exercise("06.3")
     assert evaluate(ex, 0.01 ** (1 / 159)).passed
     assert evaluate(ex, 0.9714).passed
+    assert evaluate(ex, 0.971).passed and evaluate(ex, 0.972).passed  # three decimals do
+    assert not evaluate(ex, 0.97).passed
     assert evaluate(ex, lesson06.FIXED["exponential"]).passed
     assert not evaluate(ex, 0.5).passed
     assert not evaluate(ex, True).passed

@@ -211,7 +211,8 @@ EXERCISES = [
     Exercise(
         id="06.3",
         title="Repair the exponential decay",
-        check=gamma_or_factory_check(repaired_check(FIXED["exponential"], rel_tol=0.05)),
+        # Within 10% at every step: a gamma rounded to three decimals (0.971, 0.972) passes.
+        check=gamma_or_factory_check(repaired_check(FIXED["exponential"], rel_tol=0.10)),
         hints=(
             "With ExponentialLR the LR at step i is lr * gamma**i; the last of 160 steps "
             "has i = 159.",
@@ -226,6 +227,7 @@ EXERCISES = [
             Wrong(lambda: END_RATIO ** (1 / EPOCHS), "linter still flags"),
             Wrong(lambda: _slow_exponential, "expected"),
             Wrong(lambda: 1.5, "between 0 and 1"),
+            Wrong(lambda: 0.97, "expected"),
         ),
         reference=lambda: FIXED["exponential"],
     ),
