@@ -87,7 +87,7 @@ class DigitsDataset(VisionDataset):
         target_transform: Callable[[int], Any] | None = None,
     ) -> None:
         super().__init__(str(root), transform=transform, target_transform=target_transform)
-        if split not in SPLITS:
+        if not isinstance(split, str) or split not in SPLITS:
             raise ValueError(f"split must be one of {list(SPLITS)}, not {split!r}.")
         self.split = split
         images, labels, which = _read_arrays(Path(root) / DATA_FILE)
@@ -129,10 +129,13 @@ def make_loaders(
     `train_size` keeps a fixed subset of that many training images (the same
     subset whatever the seed), for experiments on less data.
     """
-    generator = torch.Generator().manual_seed(seed)
+    from .arguments import whole_number
+
+    batch_size = whole_number("batch_size", batch_size, low=1)
+    generator = torch.Generator().manual_seed(whole_number("seed", seed))
     train_set: Dataset = load_digits("train", root)
     if train_size is not None:
-        if not 1 <= train_size <= len(train_set):
+        if not 1 <= whole_number("train_size", train_size) <= len(train_set):
             raise ValueError(f"train_size must be from 1 to {len(train_set)}, not {train_size}.")
         keep = torch.randperm(len(train_set), generator=torch.Generator().manual_seed(0))
         train_set = Subset(train_set, keep[:train_size].tolist())
@@ -147,8 +150,10 @@ def show_digits(split: str = "train", n: int = 32, ax: Any = None) -> Any:
     import matplotlib.pyplot as plt
     from torchvision.utils import make_grid
 
+    from .arguments import whole_number
+
     ds = load_digits(split)
-    n = max(1, min(n, len(ds)))
+    n = min(whole_number("n", n, low=1), len(ds))
     grid = make_grid(ds.raw[:n].float() / 16.0, nrow=min(n, 16), padding=1, pad_value=1.0)
     ax = ax or plt.gca()
     ax.imshow(grid[0].numpy(), cmap="gray_r", interpolation="nearest")
