@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import numbers
+from collections.abc import Callable
 from typing import Any
 
 from torch import nn
@@ -70,3 +71,13 @@ def optimizer_of(name: str, optimizer: Any, model: nn.Module) -> Optimizer:
                          "parameters, so it would never change the model: build it from "
                          "this model, e.g. torch.optim.SGD(model.parameters(), lr=0.1).")
     return optimizer
+
+
+def loss_function(loss_fn: Any) -> Callable[..., Any]:
+    """`loss_fn` if it can be called, cross-entropy if it is None."""
+    if loss_fn is None:
+        return nn.CrossEntropyLoss()
+    if not callable(loss_fn):
+        raise TypeError("loss_fn must be a loss function such as nn.CrossEntropyLoss(), or None, "
+                        f"not {type(loss_fn).__name__}.")
+    return loss_fn

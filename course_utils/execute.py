@@ -116,19 +116,30 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     with tempfile.TemporaryDirectory(prefix="lr_course_execute_") as scratch:
         # Checks in a lesson record progress: never into the learner's own file.
-        os.environ.setdefault("LR_COURSE_PROGRESS", str(Path(scratch) / "progress.json"))
-        for path in args.notebooks:
-            try:
-                seconds = execute_notebook(path)
-            except CellExecutionError as err:
-                first = str(err).strip().splitlines()[-1] if str(err).strip() else repr(err)
-                print(f"{path}: a cell raised an error it was not tagged for: {first}",
-                      file=sys.stderr)
-                return 1
-            except (CellTimeoutError, DeadKernelError, OSError) as err:
-                print(f"{path}: the run stopped: {type(err).__name__}: {err}", file=sys.stderr)
-                return 1
-            print(f"{path}: executed in {seconds:.1f} s")
+        ours = "LR_COURSE_PROGRESS" not in os.environ
+        if ours:
+            os.environ["LR_COURSE_PROGRESS"] = str(Path(scratch) / "progress.json")
+        try:
+            return _execute_all(args.notebooks)
+        finally:
+            if ours:
+                os.environ.pop("LR_COURSE_PROGRESS", None)
+
+
+def _execute_all(notebooks: list[Path]) -> int:
+    """Execute each notebook in turn; stop at the first that fails."""
+    for path in notebooks:
+        try:
+            seconds = execute_notebook(path)
+        except CellExecutionError as err:
+            first = str(err).strip().splitlines()[-1] if str(err).strip() else repr(err)
+            print(f"{path}: a cell raised an error it was not tagged for: {first}",
+                  file=sys.stderr)
+            return 1
+        except (CellTimeoutError, DeadKernelError, OSError) as err:
+            print(f"{path}: the run stopped: {type(err).__name__}: {err}", file=sys.stderr)
+            return 1
+        print(f"{path}: executed in {seconds:.1f} s")
     return 0
 
 

@@ -20,7 +20,6 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-import matplotlib.pyplot as plt
 import numpy as np
 import torch
 from matplotlib.axes import Axes
@@ -28,7 +27,14 @@ from torch import nn
 from torch.optim import Optimizer
 from torch.utils.data import DataLoader
 
-from .arguments import module_with_parameters, optimizer_of, real_number, whole_number
+from .arguments import (
+    loss_function,
+    module_with_parameters,
+    optimizer_of,
+    real_number,
+    whole_number,
+)
+from .plotting import axes_or_current
 from .training import cpu_threads, loader_generator
 
 
@@ -69,8 +75,6 @@ class RangeTestResult:
 
     def plot(self, ax: Axes | None = None) -> Axes:
         """Loss against LR on a log axis, the suggested range shaded."""
-        from .plotting import axes_or_current
-
         ax = axes_or_current(ax)
         smoothed = self.losses != self.raw_losses
         if smoothed:
@@ -153,10 +157,7 @@ def lr_range_test(
     if isinstance(loader, (str, bytes)) or not hasattr(loader, "__iter__"):
         raise TypeError("loader must be a DataLoader of (inputs, targets) batches, "
                         f"not {type(loader).__name__}.")
-    if loss_fn is not None and not callable(loss_fn):
-        raise TypeError(f"loss_fn must be a loss function such as nn.CrossEntropyLoss(), or None, "
-                        f"not {type(loss_fn).__name__}.")
-    loss_fn = loss_fn or nn.CrossEntropyLoss()
+    loss_fn = loss_function(loss_fn)
     device = next(model.parameters()).device
     saved_model = copy.deepcopy(model.state_dict())
     saved_opt = copy.deepcopy(optimizer.state_dict())

@@ -17,7 +17,7 @@ from torch.optim import Optimizer
 from torch.optim.lr_scheduler import ReduceLROnPlateau
 from torch.utils.data import DataLoader
 
-from .arguments import module_with_parameters, optimizer_of, whole_number
+from .arguments import loss_function, module_with_parameters, optimizer_of, whole_number
 
 
 @dataclass
@@ -240,10 +240,7 @@ def train(
     seed = whole_number("seed", seed)
     train_loader, val_loader = _split_loaders(loaders)
     device = _device(device)
-    if loss_fn is not None and not callable(loss_fn):
-        raise TypeError(f"loss_fn must be a loss function such as nn.CrossEntropyLoss(), or None, "
-                        f"not {type(loss_fn).__name__}.")
-    loss_fn = loss_fn or nn.CrossEntropyLoss()
+    loss_fn = loss_function(loss_fn)
     model.to(device)
     history = History(epochs=epochs, steps_per_epoch=len(train_loader))
     _pre_run_warnings(scheduler, epochs, len(train_loader), step_every)

@@ -7,8 +7,10 @@ must contain (the argument's name, and what it accepts where that helps).
 from __future__ import annotations
 
 import math
+import os
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from types import SimpleNamespace
@@ -19,6 +21,7 @@ import matplotlib
 matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt
+import nbformat
 import pytest
 import torch
 from torch import nn
@@ -280,3 +283,20 @@ def test_execute_on_the_command_line_has_no_traceback(tmp_path: Path) -> None:
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 2
     assert "no such file" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_execute_runs_a_notebook_and_leaves_no_scratch_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("LR_COURSE_PROGRESS")
+    path = tmp_path / "tiny.ipynb"
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(
+        "import os\nprint(os.path.basename(os.path.dirname(os.environ['LR_COURSE_PROGRESS']))"
+        "[:18])")]
+    nbformat.write(nb, path)
+    scratch = set(Path(tempfile.gettempdir()).glob("lr_course_execute_*"))
+    assert execute.main([str(path)]) == 0
+    assert nbformat.read(path, as_version=4).cells[0].outputs[0]["text"] == "lr_course_execute_\n"
+    assert set(Path(tempfile.gettempdir()).glob("lr_course_execute_*")) <= scratch
+    assert "LR_COURSE_PROGRESS" not in os.environ
