@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import numbers
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -36,11 +35,16 @@ def _lr_values(schedule: Any) -> list[float]:
                "such as lambda opt: StepLR(opt, 30)")
     if isinstance(schedule, (str, bytes, Mapping)) or not hasattr(schedule, "__iter__"):
         raise TypeError(f"{accepts}, not {type(schedule).__name__}.")
-    values = list(schedule)
-    for i, value in enumerate(values):
-        if not isinstance(value, numbers.Real) or isinstance(value, bool):
-            raise TypeError(f"{accepts}; item {i} of the list is {value!r}, not a number.")
-    return [float(v) for v in values]
+    values = []
+    for i, value in enumerate(schedule):
+        try:
+            if isinstance(value, (str, bytes)):
+                raise TypeError
+            values.append(float(value))  # numbers, numpy scalars, one-element tensors
+        except (TypeError, ValueError):
+            raise TypeError(f"{accepts}; item {i} of the list is {value!r}, "
+                            "not a number.") from None
+    return values
 
 
 def _check_metric(metric: Any) -> None:

@@ -209,3 +209,18 @@ def test_two_processes_recording_at_once_lose_nothing(tmp_path: Path) -> None:
     assert sum(entries[f"shared.{k}"]["attempts"] for k in range(10)) == 400
     assert all(f"{who}.{i}" in entries for who in "ab" for i in range(200))
     assert len(entries) == 410
+
+
+def test_a_lock_held_too_long_costs_the_save_not_the_result(
+    progress_file: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from filelock import FileLock
+
+    monkeypatch.setattr(progress, "LOCK_TIMEOUT", 0.2)
+    progress_file.parent.mkdir(parents=True)
+    with FileLock(progress_file.with_name(".progress.json.lock")):  # another kernel, stuck
+        assert check("01.1", 4.6).passed
+    assert "could not save progress" in capsys.readouterr().err
+    assert not progress_file.exists()
+    assert check("01.1", 4.6).passed  # and once it is free, saving works again
+    assert json.loads(progress_file.read_text())["exercises"]["01.1"]["attempts"] == 1
