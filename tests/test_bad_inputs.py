@@ -172,6 +172,8 @@ ROWS: list[Row] = [
     ("hike_range_test(start_lr=nan)", lambda k: hike_range_test(start_lr=math.nan), ValueError,
      "start_lr"),
     ("hike_range_test(steps=None)", lambda k: hike_range_test(steps=None), TypeError, "steps"),
+    ("RangeTestResult.plot(ax=3)", lambda k: hike_range_test(steps=20).plot(ax=3), TypeError,
+     "ax must be a matplotlib Axes"),
     # plotting
     ("plot_history(None)", lambda k: plot_history(None), TypeError,
      "history must be a History"),
@@ -216,6 +218,9 @@ ROWS: list[Row] = [
      "batch_size"),
     ("Comparison.stats(metric='nope')", lambda k: Comparison().stats("nope"), ValueError,
      "metric must be one of"),
+    ("Comparison.plot(metric='nope')", lambda k: Comparison().plot("nope"), ValueError,
+     "metric must be one of"),
+    ("Comparison.plot(ax=3)", lambda k: Comparison().plot(ax=3), TypeError, "ax"),
     # data
     ("make_loaders(batch_size=None)", lambda k: make_loaders(batch_size=None), TypeError,
      "batch_size"),
@@ -251,8 +256,8 @@ def test_the_table_covers_every_public_function_of_these_modules() -> None:
     called = {row[0].split("(")[0] for row in ROWS}
     public = {"make_model", "TinyMLP", "TinyCNN", "train", "cpu_threads", "lr_range_test",
               "hike_range_test", "plot_history", "plot_schedule", "compare_runs",
-              "compare_recipes", "Comparison.stats", "make_loaders", "load_digits",
-              "show_digits"}
+              "compare_recipes", "Comparison.stats", "Comparison.plot", "RangeTestResult.plot",
+              "make_loaders", "load_digits", "show_digits"}
     assert public <= called
 
 
