@@ -45,7 +45,7 @@ def _empty() -> dict[str, Any]:
     return {"version": _VERSION, "exercises": {}}
 
 
-def unusable_reason(path: Path) -> str | None:
+def _unusable_reason(path: Path) -> str | None:
     """Why progress can't be saved at `path` without harming what is there, or None."""
     try:
         info = path.lstat()
@@ -84,7 +84,7 @@ def _read(path: Path) -> tuple[dict[str, Any], str | None]:
 def load_progress(path: Path | None = None) -> dict[str, Any]:
     """The progress data, read only; a damaged or unusable file warns and reads as empty."""
     path = path or progress_path()
-    problem = unusable_reason(path)
+    problem = _unusable_reason(path)
     if problem is not None and problem != "is read-only":
         _warn(f"progress path {path} {problem}; it is left alone and no progress is shown.")
         return _empty()
@@ -109,7 +109,7 @@ def _set_aside(path: Path) -> Path:
 def save_progress(data: dict[str, Any], path: Path | None = None) -> None:
     """Write progress atomically: to a temporary file beside it, then renamed over it."""
     path = path or progress_path()
-    problem = unusable_reason(path)
+    problem = _unusable_reason(path)
     if problem is not None:
         raise OSError(f"progress path {path} {problem}")
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -152,7 +152,7 @@ def _updated_entry(exercise_id: str, entry: Any, passed: bool) -> dict[str, Any]
 def record(exercise_id: str, passed: bool, path: Path | None = None) -> None:
     """Keep the latest result of an attempted exercise; warns instead of raising."""
     path = path or progress_path()
-    problem = unusable_reason(path)
+    problem = _unusable_reason(path)
     if problem is not None:
         _warn(f"progress path {path} {problem}; it is left alone and this result is not saved. "
               f"Point {PROGRESS_ENV} at a file you can write, or remove what is there.")
