@@ -61,6 +61,18 @@ def test_known_wrong_answer_fails_with_its_feedback(ex: Exercise, wrong: Wrong) 
     result = evaluate(ex, wrong.make())
     assert result.status == FAILED
     assert wrong.says in result.message, str(result)
+    for text in wrong.avoid:
+        assert text not in result.message, str(result)
+    sentences = [s.strip() for s in re.split(r"(?<=[.?!])\s+", result.message) if s.strip()]
+    assert len(sentences) == len(set(sentences)), f"a sentence repeats: {result.message}"
+
+
+def test_table_headers_are_never_blank() -> None:
+    for ex in EXERCISES:
+        for wrong in ex.wrong:
+            table = evaluate(ex, wrong.make()).table
+            if table:
+                assert all(str(h).strip() for h in table[0][1:]), (ex.id, table[0])
 
 
 def test_ids_are_normalised() -> None:

@@ -236,7 +236,7 @@ def test_an_id_whose_str_raises_gets_a_result_a_hint_and_a_solution() -> None:
     assert export_answer(BadStr(), 1)["kind"] == "unknown"
 
 
-@pytest.mark.parametrize("exc", [SystemExit, KeyboardInterrupt])
+@pytest.mark.parametrize("exc", [SystemExit, KeyboardInterrupt, GeneratorExit])
 @pytest.mark.parametrize("exercise_id", ["01.4", "02.3", "05.3", "03.1", "02.1", "06.3"])
 def test_exits_raised_by_the_learners_code_become_failed_results(exc, exercise_id) -> None:
     def answer(*args: object, **kwargs: object) -> float:

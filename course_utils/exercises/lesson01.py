@@ -177,7 +177,7 @@ EXERCISES = [
         ),
         solution="grad = 2 * (5 - 3)\nanswer = 5 - 0.1 * grad",
         wrong=(
-            Wrong(lambda: 5.4, "stepped uphill"),
+            Wrong(lambda: 5.4, "stepped uphill", avoid=("4.6",)),
             Wrong(lambda: 1.0, "multiply it by the learning rate"),
             Wrong(lambda: "4.6", "single number"),
         ),
@@ -197,11 +197,11 @@ EXERCISES = [
         solution=("curvature, momentum = 4, 0.5  # f(x) = 2 x**2, so f''(x) = 4\n"
                   "answer = 2 * (1 + momentum) / curvature"),
         wrong=(
-            Wrong(lambda: 0.5, "edge without momentum"),
+            Wrong(lambda: 0.5, "edge without momentum", avoid=("0.75",)),
             Wrong(lambda: 1.0, "lesson's bowl"),
             Wrong(lambda: 0.25, "1 / curvature"),
             Wrong(lambda: 0.9, "diverges"),
-            Wrong(lambda: 0.6, "still converges"),
+            Wrong(lambda: 0.6, "still converges", avoid=("0.75",)),
             Wrong(lambda: float("nan"), "NaN"),
         ),
         reference=lambda: EDGE_LR,
@@ -244,7 +244,8 @@ EXERCISES = [
         wrong=(
             Wrong(lambda: _descend_wrong_sign, "cases differ"),
             Wrong(lambda: _descend_crashes, "ZeroDivisionError"),
-            Wrong(lambda: _descend_text, "returned str (not a number)"),
+            Wrong(lambda: _descend_text, "returned str (not a number)",
+                  avoid=("raised TypeError",)),
             Wrong(lambda: _descend_exits, "raised SystemExit"),
             Wrong(lambda: [1.0, 0.6], "wants a function"),
         ),
