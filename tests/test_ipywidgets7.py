@@ -1,0 +1,41 @@
+"""The widget tests again, on ipywidgets 7.7.1 (Colab's runtime), in a layered environment.
+
+The environment is made once per session in a temporary folder: a venv layered on this one
+(torch is not installed again) with ipywidgets 7.7.1 installed into it, shadowing 8. The
+widget tests then run there in a subprocess, against this repository's code.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+from layered_env import REPO, clean_env, layered_venv, pip_install
+
+VERSION = "7.7.1"
+
+
+@pytest.fixture(scope="session")
+def ipywidgets7(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The Python of a layered environment with ipywidgets 7.7.1, or a skip saying why not."""
+    python = layered_venv(tmp_path_factory.mktemp("ipywidgets7") / "venv")
+    done = pip_install(python, "--no-deps", f"ipywidgets=={VERSION}", "ipython_genutils")
+    if done.returncode != 0:
+        pytest.skip(f"pip could not install ipywidgets {VERSION}: {done.stderr.strip()[-300:]}")
+    return python
+
+
+def test_the_widget_tests_pass_on_ipywidgets_7(ipywidgets7: Path) -> None:
+    env = clean_env(PYTHONPATH=str(REPO))
+    version = subprocess.run([str(ipywidgets7), "-c", "import ipywidgets; print(ipywidgets.__version__)"],
+                             capture_output=True, text=True, check=True, env=env, cwd=REPO)
+    assert version.stdout.strip() == VERSION
+    files = sorted({*REPO.glob("tests/test_*widget*.py"), *REPO.glob("tests/test_plateau*.py")})
+    assert any("hiker" in f.name for f in files) and any("plateau" in f.name for f in files)
+    done = subprocess.run(
+        [str(ipywidgets7), "-m", "pytest", "-q", "-p", "no:cacheprovider", *map(str, files)],
+        capture_output=True, text=True, env=env, cwd=REPO, timeout=900,
+    )
+    assert done.returncode == 0, done.stdout[-4000:]
+    assert " passed" in done.stdout.splitlines()[-1]
