@@ -73,7 +73,8 @@ def test_the_wheel_carries_every_lesson_and_the_data(wheel: Path) -> None:
     assert "course_utils/resources.py" in names and "course_utils/__main__.py" in names
 
 
-@pytest.mark.skipif(not setuptools_is_recent(), reason="setuptools>=77 is needed to build the sdist")
+@pytest.mark.skipif(not setuptools_is_recent(),
+                    reason="setuptools>=77 is needed to build the sdist")
 def test_the_sdist_carries_every_lesson_and_the_data(tmp_path: Path) -> None:
     src = copy_sources(tmp_path / "src")
     done = subprocess.run(
@@ -103,8 +104,9 @@ def test_start_from_the_wheel_makes_a_workspace_and_lesson_01_runs_there(
     here = tmp_path / "anywhere"
     here.mkdir()
     run = {"cwd": here, "capture_output": True, "text": True, "env": clean_env()}
-    where = subprocess.run([str(installed), "-c", "import course_utils; print(course_utils.__file__)"],
-                           check=True, **run).stdout.strip()
+    where = subprocess.run(
+        [str(installed), "-c", "import course_utils; print(course_utils.__file__)"],
+        check=True, **run).stdout.strip()
     assert Path(where).is_relative_to(installed.parent.parent), where
     assert not Path(where).is_relative_to(REPO)
 

@@ -28,8 +28,9 @@ def ipywidgets7(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_the_widget_tests_pass_on_ipywidgets_7(ipywidgets7: Path) -> None:
     env = clean_env(PYTHONPATH=str(REPO))
-    version = subprocess.run([str(ipywidgets7), "-c", "import ipywidgets; print(ipywidgets.__version__)"],
-                             capture_output=True, text=True, check=True, env=env, cwd=REPO)
+    version = subprocess.run(
+        [str(ipywidgets7), "-c", "import ipywidgets; print(ipywidgets.__version__)"],
+        capture_output=True, text=True, check=True, env=env, cwd=REPO)
     assert version.stdout.strip() == VERSION
     files = sorted({*REPO.glob("tests/test_*widget*.py"), *REPO.glob("tests/test_plateau*.py")})
     assert any("hiker" in f.name for f in files) and any("plateau" in f.name for f in files)

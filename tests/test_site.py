@@ -15,8 +15,9 @@ from typing import Any
 
 import pytest
 
-pytest.importorskip("latex2mathml", reason='the site extra is not installed: pip install -e ".[site]"')
-pytest.importorskip("nbconvert", reason='the site extra is not installed: pip install -e ".[site]"')
+NO_EXTRA = 'the site extra is not installed: pip install -e ".[site]"'
+pytest.importorskip("latex2mathml", reason=NO_EXTRA)
+pytest.importorskip("nbconvert", reason=NO_EXTRA)
 
 from course_utils.maintain import main  # noqa: E402
 from course_utils.site import WIDGET_VIEW  # noqa: E402
@@ -94,7 +95,8 @@ def test_every_lesson_page_is_complete_offline(site: Path, browser: Any, lesson:
         if "HikerWidget(" in lesson.read_text():
             assert pictures >= 1
         # Formulas are MathML the browser lays out, with no TeX left for a script to find.
-        if "$" in "".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown"):
+        prose = "".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown")
+        if "$" in prose:
             assert page.locator("math").count() > 0
             assert page.locator("code.tex").count() == 0
         assert page.locator("nav.lr-site-nav a[href='index.html']").count() == 2

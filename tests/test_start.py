@@ -50,7 +50,8 @@ def test_start_copies_into_the_current_folder_and_never_overwrites(
     assert "new lesson: 01_lr_basics.ipynb" in capsys.readouterr().out
     mine.write_text("my answers")
     make_lessons(tmp_path / "update", "02_step_decay.ipynb")
-    (tmp_path / "update" / "lessons" / "02_step_decay.ipynb").rename(lessons / "02_step_decay.ipynb")
+    (tmp_path / "update" / "lessons" / "02_step_decay.ipynb").rename(
+        lessons / "02_step_decay.ipynb")
     copied, kept = copy_lessons(lessons, here / "workspace")
     assert [p.name for p in copied] == ["02_step_decay.ipynb"]
     assert sorted(p.name for p in kept) == ["00_setup.ipynb", "01_lr_basics.ipynb"]
@@ -135,7 +136,8 @@ def test_unknown_options_go_to_jupyterlab_and_root_gets_allow_root(
     (command, cwd), = calls
     assert cwd == tmp_path / "workspace"
     assert command[:3] == [sys.executable, "-m", "jupyterlab"]
-    expected = ["--no-browser", "--port", "8899", "--ip=127.0.0.1"] + (["--allow-root"] if root else [])
+    expected = ["--no-browser", "--port", "8899", "--ip=127.0.0.1"]
+    expected += ["--allow-root"] if root else []
     assert command[3:] == expected
     assert ("adding --allow-root" in capsys.readouterr().out) is root
     # Given already, it isn't given twice.
