@@ -141,3 +141,22 @@ def test_start_from_the_wheel_makes_a_workspace_and_lesson_01_runs_there(
     assert Path(kernel_python).parent == installed.parent, kernel_python
     assert Path(kernel_course).is_relative_to(installed.parent.parent), kernel_course
     assert any("image/png" in o.get("data", {}) for c in code for o in c["outputs"])
+
+
+def test_an_editable_install_reads_the_lessons_and_data_in_place(
+    tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    src = copy_sources(tmp_path / "src")
+    python = layered_venv(tmp_path_factory.mktemp("editable_env") / "venv")
+    offline = setuptools_is_recent()
+    done = pip_install(python, "--no-deps", *(["--no-build-isolation"] if offline else []),
+                       "-e", str(src))
+    if done.returncode != 0 and not offline:
+        pytest.skip(f"pip could not fetch setuptools to install: {done.stderr[-300:]}")
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    script = ("import importlib.resources as r, course_utils.data as d\n"
+              "print(r.files('course_utils.lessons')); print(d.DATA_DIR)\n"
+              "print(len(d.load_digits('val')))")
+    out = subprocess.run([str(python), "-c", script], cwd=tmp_path, capture_output=True,
+                         text=True, env=clean_env(), check=True).stdout.split()
+    assert out == [str(src / "lessons"), str(src / "data"), "270"]
