@@ -11,8 +11,10 @@ from __future__ import annotations
 import importlib.util
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -117,7 +119,33 @@ def start(
     if added_root:
         print("Running as root: adding --allow-root for JupyterLab.")
     print("Opening JupyterLab there (Ctrl+C in this terminal stops it).", flush=True)
+    return run_lab(command, workspace)
+
+
+def run_lab(command: Sequence[str], cwd: Path, grace: float = 15.0) -> int:
+    """Run JupyterLab until it exits; Ctrl+C or SIGTERM here shut it down cleanly first.
+
+    JupyterLab gets SIGTERM (it stops its kernels and exits), and is killed only if it
+    is still there after `grace` seconds; no server is left running behind us.
+    """
+    in_main = threading.current_thread() is threading.main_thread()
+
+    def on_term(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, on_term) if in_main else None
     try:
-        return subprocess.call(command, cwd=workspace)
-    except KeyboardInterrupt:
-        return 0
+        process = subprocess.Popen(list(command), cwd=cwd)
+        try:
+            return process.wait()
+        except KeyboardInterrupt:
+            process.terminate()
+            try:
+                process.wait(timeout=grace)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+            return 0
+    finally:
+        if in_main:
+            signal.signal(signal.SIGTERM, previous)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+import signal
 import stat
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import nbformat
@@ -129,7 +131,7 @@ def test_unknown_options_go_to_jupyterlab_and_root_gets_allow_root(
 ) -> None:
     calls = []
     monkeypatch.setattr(workspace.os, "geteuid", lambda: 0 if root else 1000, raising=False)
-    monkeypatch.setattr(workspace.subprocess, "call",
+    monkeypatch.setattr(workspace, "run_lab",
                         lambda command, cwd: calls.append((command, cwd)) or 0)
     monkeypatch.chdir(tmp_path)
     assert main(["start", "--no-browser", "--port", "8899", "--ip=127.0.0.1"]) == 0
@@ -153,3 +155,26 @@ def test_start_help_shows_an_example_and_other_commands_refuse_unknown_options()
     assert "JUPYTERLAB_OPTIONS" in done.stdout
     with pytest.raises(SystemExit):
         main(["progress", "--no-browser"])
+
+
+def test_stopping_start_stops_jupyterlab_cleanly(tmp_path: Path) -> None:
+    # A stand-in for JupyterLab that notes the SIGTERM it gets, run the way start runs it.
+    lab = ("import pathlib, signal, sys, time\n"
+           "def bye(*_):\n"
+           "    pathlib.Path('stopped').write_text('SIGTERM'); sys.exit(0)\n"
+           "signal.signal(signal.SIGTERM, bye)\n"
+           "pathlib.Path('started').write_text('')\n"
+           "time.sleep(60)\n")
+    runner = ("import sys\nfrom pathlib import Path\nfrom course_utils.workspace import run_lab\n"
+              f"sys.exit(run_lab([sys.executable, '-c', {lab!r}], Path.cwd()))\n")
+    start_ = subprocess.Popen([sys.executable, "-c", runner], cwd=tmp_path)
+    try:
+        for _ in range(300):
+            if (tmp_path / "started").exists():
+                break
+            time.sleep(0.05)
+        start_.send_signal(signal.SIGTERM)
+        assert start_.wait(timeout=30) == 0
+    finally:
+        start_.kill()
+    assert (tmp_path / "stopped").read_text() == "SIGTERM"
