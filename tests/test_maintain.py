@@ -82,11 +82,11 @@ def test_links_appear_with_a_github_url_and_go_when_it_is_unset(course: Path) ->
     readme = stamped["README.md"]
     block = readme.split(README_START)[1].split(README_END)[0]
     lessons = sorted(p.name for p in (course / "lessons").glob("[0-9][0-9]_*.ipynb"))
-    blob = "github.com/example-org/lr-course/blob/main/lessons"
+    blob = "example-org/lr-course/blob/main/lessons"
     for name in lessons:
-        colab = f"https://colab.research.google.com/{blob}/{name}"
+        colab = f"https://colab.research.google.com/github/{blob}/{name}"
         assert colab in block
-        assert f"https://kaggle.com/kernels/welcome?src=https://{blob}/{name}" in block
+        assert f"https://kaggle.com/kernels/welcome?src=https://github.com/{blob}/{name}" in block
         nb = json.loads(stamped[name])
         links = tagged(nb["cells"], LINKS_TAG)
         assert len(links) == 1 and colab in "".join(links[0]["source"])
