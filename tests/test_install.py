@@ -70,7 +70,9 @@ def test_the_wheel_carries_every_lesson_and_the_data(wheel: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
     assert {f"course_utils/lessons/{name}" for name in LESSONS} <= names
     assert "course_utils/data_files/digits.npz" in names
-    assert "course_utils/resources.py" in names and "course_utils/__main__.py" in names
+    modules = {p.relative_to(REPO).as_posix() for p in (REPO / "course_utils").rglob("*.py")}
+    assert modules <= names, f"not in the wheel (list the package in pyproject.toml): " \
+        f"{sorted(modules - names)}"
 
 
 @pytest.mark.skipif(not setuptools_is_recent(),
