@@ -23,10 +23,12 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+import nbconvert
 import nbformat
 from jinja2 import DictLoader, pass_context
 from latex2mathml.converter import convert as latex_to_mathml
 from nbconvert import HTMLExporter
+from traitlets.config import Config
 from nbconvert.filters.markdown_mistune import IPythonRenderer, MarkdownWithMath
 
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
@@ -105,7 +107,15 @@ class SiteExporter(HTMLExporter):
 
 
 def _exporter() -> SiteExporter:
-    exporter = SiteExporter(template_name="lab", template_file="lr_site.html.j2",
+    # nbconvert's own templates, found beside nbconvert too (not only under sys.prefix), so an
+    # environment layered on another one finds them.
+    config = Config()
+    package = Path(nbconvert.__file__).resolve()
+    shipped = [p / "share/jupyter/nbconvert/templates" for p in package.parents[1:5]]
+    found = [str(p) for p in shipped if p.is_dir()]
+    config.TemplateExporter.extra_template_basedirs = found
+    config.TemplateExporter.extra_template_paths = found
+    exporter = SiteExporter(config=config, template_name="lab", template_file="lr_site.html.j2",
                             extra_loaders=[DictLoader({"lr_site.html.j2": TEMPLATE})])
     exporter.exclude_input_prompt = False
     return exporter
