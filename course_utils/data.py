@@ -2,7 +2,8 @@
 
 1,797 grey 8x8 images of the digits 0-9, split once and for all into
 train (1,257), val (270) and test (270). Nothing is ever downloaded: the file
-lives in the repository and its SHA-256 is checked on every load.
+lives in the repository's data/, travels inside the installed package, and its
+SHA-256 is checked on every load.
 """
 
 from __future__ import annotations
@@ -20,7 +21,9 @@ from torch.utils.data import DataLoader, Dataset, Subset
 from torchvision.datasets import VisionDataset
 from torchvision.transforms import v2
 
-DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+from course_utils.resources import course_folder
+
+DATA_DIR = course_folder("data_files")
 DATA_FILE = "digits.npz"
 SHA256 = "fe925b5903af4ba767c775373cf40537af4953dd7ca72313dde4005ff4e5f12c"
 SPLITS = {"train": 0, "val": 1, "test": 2}
@@ -35,9 +38,12 @@ class DataFileError(RuntimeError):
 
 def _restore_hint(path: Path) -> str:
     return (
-        f"Restore it from the course repository with `git checkout data/` "
-        f"(run in the folder that holds {path.parent.name}/), or re-clone the course. "
-        "To rebuild it from scikit-learn instead: `python data/build_digits.py`."
+        "In a clone of the course, restore it with `git checkout data/` (run in the folder "
+        "that holds data/). In an installed course (a wheel, Colab or Kaggle), install the "
+        "course again the way you installed it, adding `--force-reinstall --no-deps` (on "
+        "Colab or Kaggle, run the pip line of the lesson's first cell with those two options, "
+        "then restart the session). "
+        "To rebuild the file from scikit-learn instead: `python data/build_digits.py`."
     )
 
 
