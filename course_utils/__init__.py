@@ -60,6 +60,7 @@ _EXPORTS: dict[str, str] = {
     "simulate_plateau": "plateau",
     "PlateauWidget": "plateau_widget",
     "plot_plateau": "plateau_widget",
+    "plot_plateau_zoomed": "plateau_widget",
     "PlateauTrace": "plateau",
     "scripted_losses": "plateau",
     "lint_schedule": "lint",

@@ -138,6 +138,9 @@ def _explain(loss: float, before: PlateauEpoch | None, sched: ReduceLROnPlateau,
     best_before = math.inf if before is None else before.best
     if not math.isfinite(best_before):
         text = "first loss: the best so far"
+    elif improved and (loss > best_before if sched.mode == "min" else loss < best_before):
+        # a relative threshold scales a negative best the wrong way: worse counts as better
+        text = f"new best, though worse than {best_before:.4g} (rel threshold on a negative best)"
     elif improved:
         text = f"new best (beats {best_before:.4g} past the threshold)"
     else:
@@ -147,7 +150,8 @@ def _explain(loss: float, before: PlateauEpoch | None, sched: ReduceLROnPlateau,
         if in_cooldown:
             text += "; in cooldown, not counted"
         elif cut:
-            text += f"; {sched.patience + 1} bad epochs > patience {sched.patience}"
+            bad = sched.patience + 1
+            text += f"; {bad} bad epoch{'s' if bad > 1 else ''} > patience {sched.patience}"
         else:
             text += f"; bad epoch {sched.num_bad_epochs} of {sched.patience} allowed"
     if dropped:
@@ -155,7 +159,11 @@ def _explain(loss: float, before: PlateauEpoch | None, sched: ReduceLROnPlateau,
         if sched.cooldown:
             text += f", cooldown {sched.cooldown}"
     elif cut:
-        text += f" -> no cut: the LR is already at min_lr {sched.min_lrs[0]:.3g}"
+        if old_lr * sched.factor <= sched.min_lrs[0]:
+            text += f" -> no cut: the LR is already at min_lr {sched.min_lrs[0]:.3g}"
+        else:
+            text += (f" -> no cut: {old_lr:.3g} -> {old_lr * sched.factor:.3g} would change "
+                     f"the LR by less than eps {sched.eps:.3g}")
     return text
 
 
@@ -169,12 +177,13 @@ def simulate_plateau(
     threshold_mode: str = "rel",
     cooldown: int = 0,
     min_lr: float = 0.0,
+    eps: float = 1e-8,
     base_lr: float = 0.1,
 ) -> PlateauTrace:
     """Feed a real ReduceLROnPlateau one loss per epoch and record what it did, and why."""
     settings = dict(mode=mode, factor=factor, patience=int(patience), threshold=threshold,
                     threshold_mode=threshold_mode, cooldown=int(cooldown), min_lr=min_lr,
-                    base_lr=base_lr)
+                    eps=eps, base_lr=base_lr)
     optimizer = dummy_optimizer(base_lr)
     sched = ReduceLROnPlateau(optimizer, **{k: v for k, v in settings.items() if k != "base_lr"})
     group = optimizer.param_groups[0]

@@ -63,16 +63,26 @@ def zoom_start(trace: PlateauTrace, before: int = 2) -> int:
     return 1 if first is None else max(1, first - before)
 
 
-def render_png(trace: PlateauTrace, size: tuple[float, float] = (9.5, 3.4)) -> bytes:
-    """The whole run beside a zoom on its plateau, as PNG bytes; no pyplot figure is left open."""
+def plot_plateau_zoomed(trace: PlateauTrace,
+                        axes: tuple[Axes, Axes] | None = None) -> tuple[Axes, Axes]:
+    """The whole run on the left, a zoom from just before the first bad epoch on the right."""
+    if axes is None:
+        _, axes = plt.subplots(1, 2, figsize=(10, 3.4), width_ratios=[1, 1.6],
+                               layout="constrained")
+    whole, zoom = axes
+    plot_plateau(trace, ax=whole, legend=False)
+    whole.set_title("the whole run")
+    plot_plateau(trace, ax=zoom, first_epoch=zoom_start(trace))
+    whole.figure.suptitle(trace.summary())
+    return whole, zoom
+
+
+def render_png(trace: PlateauTrace, size: tuple[float, float] = (10, 3.4)) -> bytes:
+    """`plot_plateau_zoomed` as PNG bytes, drawn off-screen: no pyplot figure is left open."""
     with plt.rc_context(course_style()):
         fig = Figure(figsize=size, layout="constrained")
         FigureCanvasAgg(fig)
-        whole, zoom = fig.subplots(1, 2, width_ratios=[1, 1.6])
-        plot_plateau(trace, ax=whole, legend=False)
-        whole.set_title("the whole run")
-        plot_plateau(trace, ax=zoom, first_epoch=zoom_start(trace))
-        fig.suptitle(trace.summary())
+        plot_plateau_zoomed(trace, tuple(fig.subplots(1, 2, width_ratios=[1, 1.6])))
         buffer = io.BytesIO()
         fig.savefig(buffer, format="png")
     return buffer.getvalue()

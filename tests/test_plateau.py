@@ -144,3 +144,22 @@ def test_the_model_and_the_checks_import_no_widgets_and_no_pyplot():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, timeout=120)
     assert out.stdout.strip() == "[]", out.stdout + out.stderr
+
+
+def test_eps_stops_the_cuts_and_says_so():
+    flat = [1.0] * 8
+    trace = simulate_plateau(flat, base_lr=1e-6, factor=0.1, patience=0, threshold=0.0)
+    assert trace.drop_epochs == [2, 3] and trace.final_lr == pytest.approx(1e-8)
+    assert "less than eps 1e-08" in trace.rows[3].reason
+    assert len(simulate_plateau(flat, base_lr=1e-6, factor=0.1, patience=0, threshold=0.0,
+                                eps=0.0).drop_epochs) == 7
+
+
+def test_a_relative_threshold_on_a_negative_metric_counts_worse_as_better():
+    worse_each_epoch = [-1.62, -1.60, -1.59, -1.57, -1.56]
+    rel = simulate_plateau(worse_each_epoch, patience=1, threshold=0.02)
+    assert all(r.improved for r in rel.rows) and rel.drop_epochs == []
+    assert "though worse than -1.62" in rel.rows[1].reason
+    absolute = simulate_plateau(worse_each_epoch, patience=1, threshold=0.02,
+                                threshold_mode="abs")
+    assert absolute.drop_epochs == [3, 5]
