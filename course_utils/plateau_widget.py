@@ -49,7 +49,7 @@ def plot_plateau(trace: PlateauTrace, ax: Axes | None = None, *, first_epoch: in
     twin.grid(False)
     if legend:
         handles = ax.get_legend_handles_labels()[0] + twin.get_legend_handles_labels()[0]
-        ax.legend(handles=handles, loc="upper right")
+        ax.legend(handles=handles, loc="best")
     if first_epoch == 1:
         ax.set_title(trace.summary())
     else:

@@ -112,6 +112,7 @@ def compare_runs(
 ) -> Axes:
     """Overlay several runs; a list of runs (seeds) draws its mean, and its min and max dashed."""
     ax = ax or plt.gca()
+    seeded = False
     for name, run in runs.items():
         if isinstance(run, History):
             plot_history(run, metric, ax=ax, label=name)
@@ -123,11 +124,14 @@ def compare_runs(
         xs = range(1, length + 1)
         cols = [[c[i] for c in curves] for i in range(length)]
         mean = [sum(col) / len(col) for col in cols]
-        (line,) = ax.plot(xs, mean, label=f"{name} (mean of {len(curves)}; min, max dashed)")
+        (line,) = ax.plot(xs, mean, label=f"{name} (mean of {len(curves)})")
         # Thin lines, not translucent bands: overlapping bands of several recipes blend into
         # one grey area, while lines keep each recipe's colour.
         for edge in ([min(c) for c in cols], [max(c) for c in cols]):
-            ax.plot(xs, edge, color=line.get_color(), linewidth=0.8, linestyle="--", alpha=0.8)
+            ax.plot(xs, edge, color=line.get_color(), linewidth=0.8, linestyle="--", alpha=0.7)
+        seeded = True
+    if seeded:
+        ax.plot([], [], color="0.4", linewidth=0.8, linestyle="--", label="dashed: min and max")
     ax.set_xlabel("epoch")
     ax.set_ylabel(METRIC_LABELS.get(metric, metric))
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))

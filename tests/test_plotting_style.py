@@ -47,6 +47,7 @@ def test_seeds_are_a_mean_line_with_dashed_min_and_max_not_a_band():
         assert list(low.get_ydata()) == [0.5, 0.7, 0.8] and list(high.get_ydata()) == [0.6, 0.8, 0.9]
         assert low.get_linestyle() == "--" and low.get_color() == mean.get_color()
         assert ax.lines[3].get_color() != mean.get_color()
+        assert ax.get_legend_handles_labels()[1][-1] == "dashed: min and max"
         fig.canvas.draw()
         ticks = [t for t in ax.get_xticks() if 1 <= t <= 3]
         assert ticks and all(float(t).is_integer() for t in ticks)  # epochs, not 1.5
