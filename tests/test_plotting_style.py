@@ -44,7 +44,8 @@ def test_seeds_are_a_mean_line_with_dashed_min_and_max_not_a_band():
         assert not [c for c in ax.collections if isinstance(c, PolyCollection)]
         mean, low, high = ax.lines[:3]
         assert [round(v, 9) for v in mean.get_ydata()] == [0.55, 0.75, 0.85]
-        assert list(low.get_ydata()) == [0.5, 0.7, 0.8] and list(high.get_ydata()) == [0.6, 0.8, 0.9]
+        assert list(low.get_ydata()) == [0.5, 0.7, 0.8]
+        assert list(high.get_ydata()) == [0.6, 0.8, 0.9]
         assert low.get_linestyle() == "--" and low.get_color() == mean.get_color()
         assert ax.lines[3].get_color() != mean.get_color()
         assert ax.get_legend_handles_labels()[1][-1] == "dashed: min and max"
