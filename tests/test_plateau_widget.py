@@ -103,3 +103,16 @@ def test_widget_says_when_it_clamps_a_value_to_its_slider():
 def test_widget_refuses_impossible_settings_by_name(kwargs, name):
     with pytest.raises(ValueError, match=name):
         PlateauWidget(FLAT, **kwargs)
+
+
+def test_every_slider_at_either_end_shows_a_run():
+    w = PlateauWidget(kind="noisy_plateau", seed=0, epochs=20)
+    for control in (w.factor, w.patience, w.threshold, w.cooldown):
+        base = getattr(control, "base", None)  # a log slider's min and max are exponents
+        for end in (control.min, control.max):
+            value = base**end if base else end
+            control.value = value
+            assert w.trace.settings[control.description] == pytest.approx(value)
+            assert len(w.trace.rows) == 20 and w.image.value[:4] == b"\x89PNG"
+    w.min_lr.value = w.min_lr.options[-1][1]
+    assert w.trace.final_lr >= w.min_lr.value
