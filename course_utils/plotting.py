@@ -1,16 +1,44 @@
-"""Plot helpers that compose: each takes `ax=None`, draws on it, and returns the Axes."""
+"""Plot helpers that compose: each takes `ax=None`, draws on it, and returns the Axes.
+
+Importing this module applies the course's one figure style (`course_style`),
+so every figure of every lesson has the same resolution and type sizes.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import matplotlib
 import matplotlib.pyplot as plt
 from matplotlib.axes import Axes
+from matplotlib.ticker import MaxNLocator
 
 from .arguments import whole_number
 from .schedules import is_scheduler, preview_schedule
 from .training import History
+
+def course_style() -> dict[str, Any]:
+    """The course's figure style as rcParams: 100 dpi, type sizes legible at that resolution."""
+    return {
+        "figure.dpi": 100,  # the figure sizes in the lessons keep PNGs near 600-1000 px wide
+        "savefig.dpi": "figure",
+        "font.size": 10.5,
+        "axes.titlesize": 11,
+        "axes.labelsize": 10.5,
+        "xtick.labelsize": 9.5,
+        "ytick.labelsize": 9.5,
+        "legend.fontsize": 9.5,
+        "legend.framealpha": 0.85,
+        "figure.titlesize": 11.5,
+        "lines.linewidth": 1.6,
+        "axes.grid": True,
+        "grid.alpha": 0.3,
+        "grid.linewidth": 0.6,
+    }
+
+
+matplotlib.rcParams.update(course_style())
 
 METRIC_LABELS = {
     "val_acc": "validation accuracy",
@@ -84,7 +112,7 @@ def plot_schedule(
     if log:
         ax.set_yscale("log")
     if label is not None:
-        ax.legend(fontsize=8)
+        ax.legend()
     return ax
 
 
@@ -108,8 +136,9 @@ def plot_history(
         ax.plot(len(values), values[-1], "x", color="black", markersize=8)
     ax.set_xlabel("epoch")
     ax.set_ylabel(METRIC_LABELS[metric])
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     if label is not None:
-        ax.legend(fontsize=8)
+        ax.legend()
     return ax
 
 
@@ -119,7 +148,7 @@ def compare_runs(
     *,
     ax: Axes | None = None,
 ) -> Axes:
-    """Overlay several runs; a list of runs (seeds) draws its mean with a min-max band."""
+    """Overlay several runs; a list of runs (seeds) draws its mean, and its min and max dashed."""
     if not isinstance(runs, Mapping):
         raise TypeError("runs must be a dict of {name: History or list of Histories}, "
                         f"not {type(runs).__name__}.")
@@ -130,6 +159,7 @@ def compare_runs(
             raise TypeError(f"runs[{name!r}] must be a History or a list of Histories, "
                             f"not {type(run).__name__}.")
     ax = axes_or_current(ax)
+    seeded = False
     for name, run in runs.items():
         if isinstance(run, History):
             plot_history(run, metric, ax=ax, label=name)
@@ -142,9 +172,15 @@ def compare_runs(
         cols = [[c[i] for c in curves] for i in range(length)]
         mean = [sum(col) / len(col) for col in cols]
         (line,) = ax.plot(xs, mean, label=f"{name} (mean of {len(curves)})")
-        ax.fill_between(xs, [min(c) for c in cols], [max(c) for c in cols],
-                        color=line.get_color(), alpha=0.2)
+        # Thin lines, not translucent bands: overlapping bands of several recipes blend into
+        # one grey area, while lines keep each recipe's colour.
+        for edge in ([min(c) for c in cols], [max(c) for c in cols]):
+            ax.plot(xs, edge, color=line.get_color(), linewidth=0.8, linestyle="--", alpha=0.7)
+        seeded = True
+    if seeded:
+        ax.plot([], [], color="0.4", linewidth=0.8, linestyle="--", label="dashed: min and max")
     ax.set_xlabel("epoch")
     ax.set_ylabel(METRIC_LABELS.get(metric, metric))
-    ax.legend(fontsize=8)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.legend()
     return ax

@@ -56,6 +56,11 @@ class RangeTestResult:
         return self.min_loss_lr / 10
 
     @property
+    def raw_min_loss_lr(self) -> float:
+        """Where the unsmoothed loss is lowest: the smoothed minimum lags behind it."""
+        return self.lrs[int(np.argmin(self.raw_losses))]
+
+    @property
     def suggested_range(self) -> tuple[float, float]:
         """The band between the two rules of thumb (steepest fall, lowest loss / 10)."""
         a, b = self.steepest_lr, self.suggested_max_lr
@@ -82,18 +87,25 @@ class RangeTestResult:
         ax.plot(self.lrs, self.losses, color="tab:blue",
                 label=f"smoothed {self.label}" if smoothed else self.label)
         lo, hi = self.suggested_range
-        ax.axvspan(lo, hi, color="tab:green", alpha=0.2, label="suggested range")
+        # Edge lines keep a narrow range visible: two rules that agree shade only a sliver.
+        ax.axvspan(lo, hi, facecolor="tab:green", alpha=0.2, edgecolor="tab:green",
+                   linewidth=1.2, label="suggested range")
         ax.plot(self.steepest_lr, _at(self, self.steepest_lr), "o", color="tab:green",
                 label=f"steepest fall ({self.steepest_lr:.2g})")
         ax.plot(self.min_loss_lr, _at(self, self.min_loss_lr), "v", color="tab:red",
-                label=f"lowest {self.label} ({self.min_loss_lr:.2g})")
+                label=f"lowest {'smoothed ' if smoothed else ''}{self.label} "
+                      f"({self.min_loss_lr:.2g})")
+        if smoothed:
+            raw_lr = self.raw_min_loss_lr
+            ax.plot(raw_lr, self.raw_losses[self.lrs.index(raw_lr)], "^", color="black",
+                    label=f"lowest raw {self.label} ({raw_lr:.2g})")
         ax.set_xscale("log")
         ax.set_xlabel("learning rate (log scale)")
         ax.set_ylabel(self.label)
         top = max(self.losses[0], min(max(self.losses), 1.5 * self.losses[0]))
         bottom = min(self.losses + self.raw_losses)
         ax.set_ylim(bottom - 0.05 * (top - bottom), top + 0.1 * (top - bottom))
-        ax.legend(fontsize=8)
+        ax.legend()
         return ax
 
 
