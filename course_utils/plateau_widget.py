@@ -24,6 +24,7 @@ from PIL import Image
 
 from .plateau import PlateauTrace, scripted_losses, simulate_plateau
 from .plotting import course_style
+from .widget_bundle import view_bundle
 
 
 def plot_plateau(trace: PlateauTrace, ax: Axes | None = None, *, first_epoch: int = 1,
@@ -185,7 +186,7 @@ class PlateauWidget(widgets.VBox):
 
     def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
         # Outside a live kernel the widget view is blank: the PNG and the summary stand in.
-        data = super()._repr_mimebundle_(**kwargs) or {}
+        data = view_bundle(self, **kwargs)
         png = base64.b64encode(self.image.value).decode("ascii")
         summary = html.escape(self.trace.summary())
         data["image/png"] = png
