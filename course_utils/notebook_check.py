@@ -120,11 +120,11 @@ def parse_answers(raw: bytes, known: Iterable[str]) -> tuple[dict[str, dict[str,
     return latest, ignored
 
 
-def grade(exercise_id: str, exported: dict[str, Any]) -> ExerciseOutcome:
-    """One exported answer graded here, in the checker's process."""
+def grade(exercise_id: str, exported: dict[str, Any], seed: int) -> ExerciseOutcome:
+    """One exported answer graded here, in the checker's process, against the run's seed."""
     title = all_exercises()[exercise_id].title
     try:
-        result = grade_export(exercise_id, exported)
+        result = grade_export(exercise_id, exported, seed=seed)
         status, message = str(result.status), str(result.message)
     except Exception as err:  # grade_export never raises; a broken grader must not stop a batch
         status, message = ERROR, f"grading failed: {type(err).__name__}: {err}"
@@ -167,7 +167,7 @@ def check_notebook(path: Path, sandbox: Sandbox) -> NotebookReport:
     if ignored:
         report.warning = (f"{ignored} line(s) of its answers file were not answers the course "
                           "writes and were ignored.")
-    graded = {ex_id: grade(ex_id, item) for ex_id, item in answers.items()}
+    graded = {ex_id: grade(ex_id, item, run.seed) for ex_id, item in answers.items()}
     expected = [ex for ex in exercises.values() if ex.lesson in lessons]
     for ex in expected:
         graded.setdefault(ex.id, ExerciseOutcome(ex.id, ex.title, NOT_ATTEMPTED,

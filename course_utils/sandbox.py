@@ -32,7 +32,6 @@ from pathlib import Path
 
 NO_BWRAP_ENV = "LR_COURSE_NO_BWRAP"  # set to 1 to run without bubblewrap (tests, debugging)
 TOKEN_ENV = "LR_COURSE_SANDBOX"  # marks every process of one run, to find them all at the end
-SEED_ENV = "LR_COURSE_SEED"  # inputs for function exercises are drawn from it, fresh per run
 ANSWERS_LIMIT = 8_000_000  # bytes of exported answers read back at most
 STATUS_LIMIT = 10_000
 FILE_LIMIT = 512_000_000  # no single file the run writes may grow past this
@@ -164,6 +163,9 @@ class Sandbox:
 
     def environment(self, root: Path, seed: int, token: str) -> dict[str, str]:
         """The run's whole environment: nothing inherited but the language setting."""
+        from course_utils.checks import RESULTS_ENV, SEED_ENV
+        from course_utils.progress import PROGRESS_ENV
+
         home = root / "home"
         env = {
             "PATH": os.pathsep.join([os.path.dirname(sys.executable), "/usr/local/bin",
@@ -176,9 +178,9 @@ class Sandbox:
             "MPLCONFIGDIR": str(home / ".matplotlib"),
             "MPLBACKEND": "agg",
             "PYTHONDONTWRITEBYTECODE": "1",
-            "LR_COURSE_RESULTS": str(root / "answers.jsonl"),
-            "LR_COURSE_PROGRESS": str(home / "progress.json"),
-            SEED_ENV: str(seed),
+            RESULTS_ENV: str(root / "answers.jsonl"),
+            PROGRESS_ENV: str(home / "progress.json"),
+            SEED_ENV: str(seed),  # inputs for function exercises are drawn from it
             TOKEN_ENV: token,
         }
         if self.pythonpath:

@@ -1,4 +1,4 @@
-"""The teacher's notebook checker against hostile submissions, checked in one batch with honest ones.
+"""The teacher's notebook checker: hostile submissions checked in one batch with honest ones.
 
 Each row of `SUBMISSIONS` is a notebook and what its CSV rows must say. The batch runs
 under bubblewrap (skipped where it is missing) and in the fallback without it. Rows whose
@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import io
 import json
 import os
 import tempfile
 from collections.abc import Callable, Iterator
+from contextlib import redirect_stdout
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -86,7 +88,9 @@ def _forger(p: Paths) -> list[str]:
         "passed = checks.CheckResult('01.3', 'x', 'passed', 'forged')\n"
         "checks.evaluate = lambda *a, **k: passed\n"
         "checks.grade_export = lambda *a, **k: passed\n"
-        "check('01.3', 1.2)\ncheck('01.4', lambda x0, lr, steps: x0)",
+        "check('01.3', 1.2)",
+        # a right function, run on inputs of a seed of its choosing
+        f"os.environ['LR_COURSE_SEED'] = '7'\n{SOLUTIONS[3]}",
     ]
 
 
@@ -249,9 +253,6 @@ def _run_batch(mode: str, primary: str, root: Path) -> Batch:
         if mode == "fallback":
             mp.setenv(NO_BWRAP_ENV, "1")
         bwrap_problem.cache_clear()
-        import io
-        from contextlib import redirect_stdout
-
         buffer = io.StringIO()
         try:
             with redirect_stdout(buffer):
@@ -264,9 +265,9 @@ def _run_batch(mode: str, primary: str, root: Path) -> Batch:
     changed = {k: (before.get(k), after.get(k)) for k in before.keys() | after.keys()
                if before.get(k) != after.get(k)}
     csv_text = results.read_text(encoding="utf-8") if results.is_file() else ""
-    return Batch(mode, primary, status, buffer.getvalue(), list(csv.DictReader(csv_text.splitlines())),
-                 csv_text, changed, sorted(os.listdir(systmp)), live_processes(str(systmp)),
-                 canary, outside)
+    rows = list(csv.DictReader(csv_text.splitlines()))
+    return Batch(mode, primary, status, buffer.getvalue(), rows, csv_text, changed,
+                 sorted(os.listdir(systmp)), live_processes(str(systmp)), canary, outside)
 
 
 @pytest.fixture(scope="module", params=["bwrap", "fallback"])
