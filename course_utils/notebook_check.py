@@ -74,7 +74,8 @@ def lessons_of(nb: Any, known: Iterable[str]) -> list[str]:
     the exercise ids in the `check("NN.x", ...)` calls in its code cells.
     """
     known = set(known)
-    meta = nb.get("metadata", {}).get("lr_course")
+    metadata = nb.get("metadata", {})
+    meta = metadata.get("lr_course") if isinstance(metadata, Mapping) else None
     if isinstance(meta, Mapping):
         lesson = meta.get("lesson")
         if isinstance(lesson, (str, int)) and not isinstance(lesson, bool):
@@ -82,8 +83,9 @@ def lessons_of(nb: Any, known: Iterable[str]) -> list[str]:
             if _LESSON_ID.fullmatch(text) and f"{int(text):02d}" in known:
                 return [f"{int(text):02d}"]
     found = set()
-    for cell in nb.get("cells", []):
-        source = cell.get("source", "")
+    cells = nb.get("cells", [])
+    for cell in cells if isinstance(cells, list) else []:
+        source = cell.get("source", "") if isinstance(cell, Mapping) else ""
         if cell.get("cell_type") == "code" and isinstance(source, str):
             found.update(f"{int(n):02d}" for n in _CHECK_CALL.findall(source))
     return sorted(found & known)
@@ -264,6 +266,7 @@ def check_notebooks(
     """Check several notebooks, print a report, write the CSV; 0 only if all passed."""
     folders = {Path(os.path.abspath(p)).parent for p in paths}
     _forget_folders(folders)
+    all_exercises()  # every grade's code is imported before any submission runs
     sandbox = Sandbox(limits or Limits(), hidden=folders, use_bwrap=use_bwrap)
     if not sandbox.isolated:
         print(fallback_warning(sandbox.problem), file=sys.stderr, flush=True)

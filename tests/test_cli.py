@@ -60,14 +60,33 @@ def test_progress_command_prints_a_table(capsys: pytest.CaptureFixture[str]) -> 
     assert "attempted" in out and "\n01 " in out
 
 
-def test_checker_rejects_a_file_that_is_not_a_notebook(
+NOT_NOTEBOOKS = {
+    "text.ipynb": "not a notebook",
+    "list.ipynb": "[]",
+    "empty.ipynb": "{}",
+    "cells_text.ipynb": '{"cells": "x", "metadata": {}, "nbformat": 4, "nbformat_minor": 5}',
+    "bad_bytes.ipynb": "\udcff",
+}
+
+
+def test_checker_rejects_files_that_are_not_notebooks_each_with_a_row(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    bogus = tmp_path / "01_lr_basics.ipynb"
-    bogus.write_text("not a notebook")
-    assert main(["check", str(bogus)]) == 1
-    assert "is not a Jupyter notebook" in capsys.readouterr().out
-    assert bogus.read_text() == "not a notebook"
+    paths = []
+    for name, text in NOT_NOTEBOOKS.items():
+        paths.append(tmp_path / name)
+        paths[-1].write_bytes(text.encode("utf-8", "surrogateescape"))
+    (tmp_path / "folder.ipynb").mkdir()
+    paths += [tmp_path / "folder.ipynb", tmp_path / "missing.ipynb"]
+    summary = tmp_path / "summary.csv"
+    assert main(["check", *map(str, paths), "--csv", str(summary)]) == 1
+    out = capsys.readouterr().out
+    assert out.count("is not a Jupyter notebook") == len(NOT_NOTEBOOKS)
+    assert "is a folder" in out and "no such file" in out
+    rows = list(csv.DictReader(summary.open(encoding="utf-8")))
+    assert [(Path(r["notebook"]).name, r["status"]) for r in rows] == [
+        (p.name, "error") for p in paths]
+    assert (tmp_path / "text.ipynb").read_text() == "not a notebook"
 
 
 def test_checker_runs_copies_reports_and_leaves_files_alone(

@@ -99,6 +99,9 @@ def _vandal(p: Paths) -> list[str]:
         "delete": f"os.remove({str(p.canary)!r})",
         "classmate": f"open({str(p.classmate)!r}, 'w').write('{{}}')",
         "course": f"open({str(p.course_probe)!r}, 'w').write('x')",
+        # opened for appending, nothing written: harmless even if it got through
+        "course_module": f"open({str(p.course_probe.parent / 'checks.py')!r}, 'a').close()",
+        "checker": f"os.kill({os.getpid()}, 9)",  # this test's own process: the checker
         "ssh": f"open({str(p.home / '.ssh' / 'id_rsa')!r}, 'a').write('x')",
         "link": f"os.symlink({str(p.canary)!r}, {str(p.subs / 'results.csv')!r})",
     }
