@@ -27,7 +27,15 @@ import pytest
 from course_utils.__main__ import main
 from course_utils.exercises import all_exercises
 from course_utils.notebook_check import lessons_of, parse_answers, spreadsheet_safe, write_csv
-from course_utils.sandbox import NO_BWRAP_ENV, bwrap_problem, course_paths, read_capped
+from course_utils.sandbox import (
+    NO_BWRAP_ENV,
+    Limits,
+    Sandbox,
+    bwrap_problem,
+    course_paths,
+    fallback_warning,
+    read_capped,
+)
 
 SECRET_VAR = "LR_COURSE_TEST_SECRET"
 SECRET = "s3cret-token-that-must-not-leak"
@@ -445,3 +453,39 @@ def test_every_lesson01_exercise_is_in_the_table() -> None:
 def _no_probe_left() -> Iterator[None]:
     yield
     assert not list(course_paths()[0].glob("_probe_*.txt"))
+
+
+@pytest.mark.parametrize("use_bwrap", [True, False], ids=["bwrap", "fallback"])
+def test_sandbox_binds_little_and_passes_no_secrets(
+    use_bwrap: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(SECRET_VAR, SECRET)
+    package = course_paths()[0]
+    inside = package / "exercises"  # as if the submissions sat inside the course install
+    sandbox = Sandbox(Limits(), hidden=[inside, tmp_path], use_bwrap=use_bwrap)
+    root = tmp_path / "private"
+    env = sandbox.environment(root, 5, "token")
+    assert SECRET not in env.values()
+    assert set(env) <= {"PATH", "HOME", "LANG", "TMPDIR", "PYTHONPATH", "JUPYTER_RUNTIME_DIR",
+                        "IPYTHONDIR", "MPLCONFIGDIR", "MPLBACKEND", "PYTHONDONTWRITEBYTECODE"} | {
+        k for k in env if k.startswith("LR_COURSE_")}
+    assert env["HOME"].startswith(str(root)) and env["LR_COURSE_SEED"] == "5"
+    command = sandbox.command(root, root / "work" / "notebook.ipynb")
+    assert command[command.index("-m") + 1] == "course_utils.sandbox_runner"
+    if not use_bwrap:
+        assert not sandbox.isolated and "switched off" in fallback_warning(sandbox.problem)
+        return
+    if not sandbox.isolated:
+        pytest.skip(f"bubblewrap can't be used here: {sandbox.problem}")
+
+    def after(flag: str) -> list[str]:
+        return [command[i + 1] for i, arg in enumerate(command) if arg == flag]
+
+    assert {"--unshare-all", "--die-with-parent", "--new-session"} <= set(command)
+    read_only, writable = after("--ro-bind"), after("--bind")
+    assert str(package) in read_only and writable == [str(root)]
+    home = Path.home()
+    assert str(home) not in read_only + writable
+    assert not any(Path(p) == home / ".ssh" or home / ".ssh" in Path(p).parents
+                   for p in read_only)
+    assert str(inside) in after("--tmpfs")
