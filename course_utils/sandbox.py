@@ -110,10 +110,17 @@ def course_paths() -> list[Path]:
     return [p for p in (package, package.parent / "data") if p.exists()]
 
 
+def _user_site() -> list[str]:
+    """The user's site-packages (`pip install --user`), where this Python uses it."""
+    user = site.getusersitepackages() if site.ENABLE_USER_SITE else ""
+    return [user] if user and user in sys.path and os.path.isdir(user) else []
+
+
 def python_paths() -> list[Path]:
     """The Python install that runs the notebooks: prefixes and site-packages."""
     found = [sys.prefix, sys.exec_prefix, sys.base_prefix, sys.base_exec_prefix,
-             os.path.dirname(os.path.realpath(sys.executable)), *site.getsitepackages()]
+             os.path.dirname(os.path.realpath(sys.executable)), *site.getsitepackages(),
+             *_user_site()]
     return [Path(p) for p in dict.fromkeys(found) if os.path.isdir(p)]
 
 
@@ -137,9 +144,12 @@ class Sandbox:
         self.bwrap = shutil.which("bwrap") if not self.problem else None
         self.readable = _with_real_paths([*python_paths(), *course_paths()])
         self.hidden = _with_real_paths(hidden)
+        # The run's home is private, so the user's site-packages must be named to be found;
+        # so must the course when it is not installed in site-packages (an editable install).
         package_parent = course_paths()[0].parent
         site_dirs = {Path(p).resolve() for p in site.getsitepackages()}
-        self.pythonpath = "" if package_parent in site_dirs else str(package_parent)
+        needed = [] if package_parent in site_dirs else [str(package_parent)]
+        self.pythonpath = os.pathsep.join(needed + _user_site())
 
     @property
     def isolated(self) -> bool:

@@ -77,6 +77,7 @@ class Submission:
     # "both" modes; "once": under bubblewrap, or in the fallback where there is none;
     # "bwrap" only (attacks that only bubblewrap stops), "fallback" only
     runs: str = "once"
+    tags: tuple[tuple[int, str], ...] = ()  # (cell index, tag)
 
     def runs_in(self, mode: str, primary: str) -> bool:
         """Whether this notebook is part of the batch in `mode`."""
@@ -142,8 +143,14 @@ def _secret_reader(isolated: bool) -> Callable[[Paths], list[str]]:
 
 NOT_ATTEMPTED_01 = dict.fromkeys(LESSON01, "not attempted")
 SUBMISSIONS = [
-    Submission("honest_full", lambda p: ["from course_utils import check", *SOLUTIONS],
-               dict.fromkeys(LESSON01, "passed"), lesson_meta="01", runs="both"),
+    # cells that nbval lets raise (by tag or by marker) don't stop it
+    Submission("honest_full", lambda p: ["from course_utils import check", *SOLUTIONS,
+                                         "raise ValueError('on purpose')",
+                                         "# NBVAL_RAISES_EXCEPTION\n1 / 0"],
+               dict.fromkeys(LESSON01, "passed"), lesson_meta="01", runs="both",
+               tags=((5, "raises-exception"),)),
+    Submission("broken", lambda p: ["x = 1", "undefined_name"], {},
+               error="cell 2 ('undefined_name') raised NameError"),
     # named like lesson 02, but its check calls say lesson 01
     Submission("02_step_decay", lambda p: ["from course_utils import check", SOLUTIONS[0],
                                            "check('01.2', -123.0)", "check('01.3', ...)"],
@@ -177,10 +184,13 @@ SUBMISSIONS = [
 ]
 
 
-def write_notebook(path: Path, sources: list[str], lesson: str | None = None) -> Path:
+def write_notebook(path: Path, sources: list[str], lesson: str | None = None,
+                   tags: tuple[tuple[int, str], ...] = ()) -> Path:
     """A notebook of code cells, with the course's lesson id in its metadata if given."""
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_code_cell(src) for src in sources]
+    for index, tag in tags:
+        nb.cells[index].metadata.setdefault("tags", []).append(tag)
     if lesson is not None:
         nb.metadata["lr_course"] = {"lesson": lesson}
     nbformat.write(nb, path)
@@ -251,7 +261,7 @@ def _run_batch(mode: str, primary: str, root: Path) -> Batch:
     for sub in SUBMISSIONS:
         if sub.runs_in(mode, primary):
             notebooks.append(write_notebook(subs / f"{sub.name}.ipynb", sub.cells(paths),
-                                            sub.lesson_meta))
+                                            sub.lesson_meta, sub.tags))
     results = subs / "results.csv"
     results.symlink_to(outside)
     watched = (root, *course_paths())
