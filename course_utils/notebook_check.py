@@ -162,7 +162,6 @@ def check_notebook(path: Path, sandbox: Sandbox) -> NotebookReport:
         return report
     exercises = all_exercises()
     lessons = lessons_of(nb, {ex.lesson for ex in exercises.values()})
-    report.lesson = ", ".join(lessons)
     run = sandbox.run(text)
     report.error = run.error
     answers, ignored = parse_answers(run.answers, exercises)
@@ -170,6 +169,9 @@ def check_notebook(path: Path, sandbox: Sandbox) -> NotebookReport:
         report.warning = (f"{ignored} line(s) of its answers file were not answers the course "
                           "writes and were ignored.")
     graded = {ex_id: grade(ex_id, item, run.seed) for ex_id, item in answers.items()}
+    if not lessons:  # ids its cells build at run time: report the rest of their lessons too
+        lessons = sorted({exercises[ex_id].lesson for ex_id in graded})
+    report.lesson = ", ".join(lessons)
     expected = [ex for ex in exercises.values() if ex.lesson in lessons]
     for ex in expected:
         graded.setdefault(ex.id, ExerciseOutcome(ex.id, ex.title, NOT_ATTEMPTED,
@@ -187,7 +189,8 @@ _MARK = {PASSED: "✓", NOT_ATTEMPTED: "○"}
 
 def format_report(report: NotebookReport) -> str:
     """A notebook's result as a few lines of plain text."""
-    lines = [str(report.path) + (f" (lesson {report.lesson})" if report.lesson else "")]
+    name = printable(str(report.path), 300)
+    lines = [name + (f" (lesson {report.lesson})" if report.lesson else "")]
     if report.error:
         lines.append(f"  ✗ error: {report.error}")
     if report.warning:

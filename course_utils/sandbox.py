@@ -188,6 +188,8 @@ class Sandbox:
             "MPLCONFIGDIR": str(home / ".matplotlib"),
             "MPLBACKEND": "agg",
             "PYTHONDONTWRITEBYTECODE": "1",
+            "CUDA_VISIBLE_DEVICES": "",  # every run on the CPU, with or without the sandbox
+            "MALLOC_ARENA_MAX": "2",  # fewer reserved heaps, so the memory limit means memory
             RESULTS_ENV: str(root / "answers.jsonl"),
             PROGRESS_ENV: str(home / "progress.json"),
             SEED_ENV: str(seed),  # inputs for function exercises are drawn from it

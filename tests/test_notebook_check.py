@@ -151,6 +151,7 @@ SUBMISSIONS = [
                tags=((5, "raises-exception"),)),
     Submission("broken", lambda p: ["x = 1", "undefined_name"], {},
                error="cell 2 ('undefined_name') raised NameError"),
+
     # named like lesson 02, but its check calls say lesson 01
     Submission("02_step_decay", lambda p: ["from course_utils import check", SOLUTIONS[0],
                                            "check('01.2', -123.0)", "check('01.3', ...)"],
@@ -160,10 +161,14 @@ SUBMISSIONS = [
     Submission("forger", _forger,
                {"01.1": "failed", "01.2": "failed", "01.3": "failed", "01.4": "failed"},
                warning=True),
-    Submission("kernel_killer", lambda p: ["from course_utils import check", SOLUTIONS[0],
-                                           "import os, signal\nos.kill(os.getpid(), 9)",
-                                           SOLUTIONS[1]],
-               {**NOT_ATTEMPTED_01, "01.1": "passed"}, error="kernel died"),
+    # its answer counts though its kernel died; with no literal id in its cells,
+    # the lesson comes from what it exported
+    Submission("kernel_killer", lambda p: ["from course_utils import check",
+                                           "exercise = '.'.join(['01', '3'])\n"
+                                           "check(exercise, 0.4)",
+                                           "import os\nos.kill(os.getpid(), 9)",
+                                           "check(exercise, 0.9)"],
+               {**NOT_ATTEMPTED_01, "01.3": "passed"}, error="kernel died"),
     Submission("kernel_exit", lambda p: ["import os\nos._exit(0)", "check('01.1', 4.6)"],
                NOT_ATTEMPTED_01, error="kernel died", lesson_meta="01", runs="both"),
     Submission("runner_killer", lambda p: ["import os\nos.kill(os.getppid(), 9)",
@@ -477,7 +482,8 @@ def test_sandbox_binds_little_and_passes_no_secrets(
     env = sandbox.environment(root, 5, "token")
     assert SECRET not in env.values()
     assert set(env) <= {"PATH", "HOME", "LANG", "TMPDIR", "PYTHONPATH", "JUPYTER_RUNTIME_DIR",
-                        "IPYTHONDIR", "MPLCONFIGDIR", "MPLBACKEND", "PYTHONDONTWRITEBYTECODE"} | {
+                        "IPYTHONDIR", "MPLCONFIGDIR", "MPLBACKEND", "PYTHONDONTWRITEBYTECODE",
+                        "CUDA_VISIBLE_DEVICES", "MALLOC_ARENA_MAX"} | {
         k for k in env if k.startswith("LR_COURSE_")}
     assert env["HOME"].startswith(str(root)) and env["LR_COURSE_SEED"] == "5"
     command = sandbox.command(root, root / "work" / "notebook.ipynb")
