@@ -109,10 +109,12 @@ class Check:
 
 @dataclass(frozen=True)
 class Wrong:
-    """A known-wrong answer (`make()` builds it) and text its feedback must contain."""
+    """A known-wrong answer (`make()` builds it), text its feedback must contain, and
+    text it must not (`avoid`: e.g. the expected value, another scheduler's parameter)."""
 
     make: Callable[[], Any]
     says: str
+    avoid: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -300,7 +302,7 @@ def _interrupts_marked() -> Iterator[None]:
 
 def learner_error(err: BaseException) -> str:
     """Describe what the learner's code raised, in one line; re-raise a real interrupt."""
-    if isinstance(err, _RealInterrupt) or isinstance(err, GeneratorExit):
+    if isinstance(err, _RealInterrupt):
         raise err
     return _one_line(err)
 
@@ -890,6 +892,16 @@ class Knob:
     name: str
     guesses: Callable[[list[float]], Iterable[Any]]
     advice: str = ""
+
+
+def peak_step(lrs: Sequence[float]) -> int:
+    """The step of a curve's highest LR (the first, if several tie)."""
+    return max(range(len(lrs)), key=lrs.__getitem__)
+
+
+def with_rounded(values: Sequence[float], digits: Sequence[int] = (2, 3)) -> list[float]:
+    """Guesses for a knob: the values themselves, then each rounded to these digits."""
+    return [*values, *(round(v, d) for v in values for d in digits)]
 
 
 def _same_curve(a: Sequence[float], b: Sequence[float], rel_tol: float) -> bool:

@@ -236,7 +236,7 @@ def test_an_id_whose_str_raises_gets_a_result_a_hint_and_a_solution() -> None:
     assert export_answer(BadStr(), 1)["kind"] == "unknown"
 
 
-@pytest.mark.parametrize("exc", [SystemExit, KeyboardInterrupt])
+@pytest.mark.parametrize("exc", [SystemExit, KeyboardInterrupt, GeneratorExit])
 @pytest.mark.parametrize("exercise_id", ["01.4", "02.3", "05.3", "03.1", "02.1", "06.3"])
 def test_exits_raised_by_the_learners_code_become_failed_results(exc, exercise_id) -> None:
     def answer(*args: object, **kwargs: object) -> float:
@@ -284,3 +284,20 @@ def test_a_live_factory_on_another_lr_is_told_so() -> None:
     assert result.status == FAILED
     assert "another optimizer" in result.message and "5 times" in result.message
     assert live.last_epoch == 0
+
+
+ODD_ANSWERS = [
+    None, ..., "text", b"bytes", -1, True, math.nan, math.inf, 10**400, [], {}, object(),
+    lambda: 1 / 0, lambda *a, **k: 1 / 0, torch.tensor([1.0, 2.0]), torch.tensor(math.nan),
+    lr_scheduler.StepLR, dummy_optimizer(), print, type, BadStr(), [math.nan], {"A": math.inf},
+]
+
+
+@pytest.mark.parametrize("exercise_id", list(all_exercises()))
+def test_every_odd_answer_exports_as_json_and_grades_as_a_failure(exercise_id: str) -> None:
+    for answer in ODD_ANSWERS:
+        exported = export_answer(exercise_id, answer)
+        text = json.dumps(exported, allow_nan=False)  # always plain JSON
+        result = grade_export(exercise_id, json.loads(text))
+        blank = answer is None or answer is Ellipsis
+        assert result.status == (NOT_ATTEMPTED if blank else FAILED), (answer, str(result))

@@ -325,7 +325,7 @@ EXERCISES = [
         ),
         solution="answer = 0.5 * 0.2 * 0.2",
         wrong=(
-            Wrong(lambda: 0.1, "only the milestone at 30"),
+            Wrong(lambda: 0.1, "only the milestone at 30", avoid=("0.02",)),
             Wrong(lambda: 0.004, "Three cuts"),
             Wrong(lambda: "0.02", "single number"),
         ),

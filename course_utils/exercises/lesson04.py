@@ -17,7 +17,9 @@ from course_utils.checks import (
     as_number,
     finite_number,
     number_check,
+    peak_step,
     schedule_check,
+    with_rounded,
 )
 from course_utils.schedules import preview_schedule
 
@@ -127,24 +129,16 @@ def _vary_target(name: str, value: object):
     return _target_with(**{name: value})
 
 
-def _rounded(values: list[float], digits: tuple[int, ...] = (2, 3)) -> list[float]:
-    return values + [round(v, d) for v in values for d in digits]
-
-
-def _peak(y: list[float]) -> int:
-    return max(range(len(y)), key=y.__getitem__)
-
-
 def _pct_guesses(y: list[float]) -> list[float]:
-    p, n = _peak(y), len(y)
+    p, n = peak_step(y), len(y)
     guesses = [(p + 1) / n, (p + 1.5) / n, (p + 0.5) / n]
     if p >= 1 and y[1] != y[0]:  # a straight warmup: its slope gives the peak's exact step
         guesses.append(((y[p] - y[0]) / (y[1] - y[0]) + 1) / n)
-    return _rounded(guesses)
+    return with_rounded(guesses)
 
 
 def _total_guesses(y: list[float]) -> list[float]:
-    p = _peak(y)
+    p = peak_step(y)
     guesses = [round((p + 1) / 0.25)]
     if p + 1 < len(y) and y[p] != y[p + 1]:
         low = y[0] / 100
@@ -155,18 +149,21 @@ def _total_guesses(y: list[float]) -> list[float]:
 TARGET_KNOBS = (
     Knob("anneal_strategy", lambda y: ["cos", "linear"],
          "Straight lines or a curved fall: that is anneal_strategy."),
-    Knob("div_factor", lambda y: _rounded([0.5 / y[0], max(y) / y[0]], (1,)),
+    Knob("div_factor", lambda y: with_rounded([0.5 / y[0], max(y) / y[0]], (1,)),
          "The first LR is max_lr / div_factor: read the start off the plot."),
-    Knob("final_div_factor", lambda y: _rounded([y[0] / y[-1], 0.05 / y[-1]], (0, 1)),
+    Knob("final_div_factor", lambda y: with_rounded([y[0] / y[-1], 0.05 / y[-1]], (0, 1)),
          "The last LR is the first LR / final_div_factor: read the end off the log plot."),
     Knob("pct_start", _pct_guesses,
          "Counting steps from 0, the peak comes at step pct_start * total_steps - 1: find the "
          "peak's step on the plot."),
-    Knob("max_lr", lambda y: _rounded([max(y), y[0] * 10]),
+    Knob("max_lr", lambda y: with_rounded([max(y), y[0] * 10]),
          "max_lr is the height of the peak."),
     Knob("total_steps", _total_guesses,
          "total_steps is the length of the whole curve, 100 steps here."),
 )
+
+# Feedback on 04.3 names OneCycleLR's parameters only, never another scheduler's.
+_NOT_ONECYCLE = ("T_max", "T_0", "eta_min", "gamma", "step_size")
 
 check_target = schedule_check(target_factory, TARGET_STEPS, knobs=TARGET_KNOBS,
                               vary=_vary_target)
@@ -189,7 +186,7 @@ EXERCISES = [
         ),
         solution="import math\nanswer = 15 * math.ceil(1257 / 32)",
         wrong=(
-            Wrong(lambda: 15, "stepped once per batch"),
+            Wrong(lambda: 15, "stepped once per batch", avoid=("600",)),
             Wrong(lambda: 585, "round up"),
             Wrong(lambda: 15 * 1257, "counts images"),
             Wrong(lambda: "600", "single number"),
@@ -240,12 +237,14 @@ EXERCISES = [
         ),
         wrong=(
             Wrong(lambda: _target_with(anneal_strategy="cos"),
-                  "One parameter explains it: anneal_strategy."),
-            Wrong(lambda: _target_with(div_factor=25), "One parameter explains it: div_factor."),
-            Wrong(lambda: _target_with(pct_start=0.24), "One parameter explains it: pct_start."),
+                  "One parameter explains it: anneal_strategy.", avoid=_NOT_ONECYCLE),
+            Wrong(lambda: _target_with(div_factor=25), "One parameter explains it: div_factor.",
+                  avoid=(*_NOT_ONECYCLE, "build the scheduler on that optimizer")),
+            Wrong(lambda: _target_with(pct_start=0.24), "One parameter explains it: pct_start.",
+                  avoid=_NOT_ONECYCLE),
             Wrong(lambda: _target_with(final_div_factor=1000),
                   "yours ends at 5e-05, the target at 0.0005. One parameter explains it: "
-                  "final_div_factor."),
+                  "final_div_factor.", avoid=_NOT_ONECYCLE),
             Wrong(lambda: _target_with(max_lr=0.4), "One parameter explains it: max_lr."),
             Wrong(lambda: _target_with(total_steps=120),
                   "One parameter explains it: total_steps."),

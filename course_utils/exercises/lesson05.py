@@ -51,7 +51,8 @@ def _export_drops(answer: Any) -> list[int]:
                        f"{len(answer)} items.")
     epochs = []
     for e in answer:
-        if isinstance(e, bool) or not isinstance(e, int | float) or float(e) != int(e):
+        if (isinstance(e, bool) or not isinstance(e, int | float) or not math.isfinite(e)
+                or float(e) != int(e)):
             raise Rejected(f"Every item should be an epoch number (1 to {len(PREDICT_LOSSES)}); "
                            f"got {e!r}.")
         epochs.append(int(e))
@@ -265,6 +266,7 @@ EXERCISES = [
             Wrong(lambda: drop_epochs(cooldown=0), "without cooldown"),
             Wrong(lambda: "6", "list of epoch numbers"),
             Wrong(lambda: [1, 2], "Walk through"),
+            Wrong(lambda: [6.5, float("nan")], "epoch number"),
         ),
         reference=drop_epochs,
     ),
