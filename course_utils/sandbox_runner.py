@@ -57,7 +57,9 @@ def _size(content: Any) -> int:
 
 def _error_line(err: BaseException) -> str:
     ename = getattr(err, "ename", "") or type(err).__name__
-    evalue = (getattr(err, "evalue", "") or "").strip().splitlines()
+    # A cell's error carries the kernel's exception name and value; anything else is local.
+    raw = getattr(err, "evalue", "") if hasattr(err, "ename") else str(err)
+    evalue = str(raw or "").strip().splitlines()
     return f"{ename}: {evalue[0]}" if evalue else ename
 
 
@@ -147,8 +149,7 @@ def set_limits(memory_mb: int, file_limit: int) -> None:
     for kind, value in ((resource.RLIMIT_AS, memory_mb * 2**20),
                         (resource.RLIMIT_FSIZE, file_limit), (resource.RLIMIT_CORE, 0)):
         _, hard = resource.getrlimit(kind)
-        if hard != resource.RLIM_INFINITY:
-            value = min(value, hard)
+        value = min(value, 2**62 if hard == resource.RLIM_INFINITY else hard)
         resource.setrlimit(kind, (value, value))
 
 
@@ -162,8 +163,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--memory-mb", type=int, required=True)
     parser.add_argument("--file-limit", type=int, required=True)
     args = parser.parse_args(argv)
-    set_limits(args.memory_mb, args.file_limit)
-    run(args.notebook, args.status, args.timeout, args.output_limit)
+    try:
+        set_limits(args.memory_mb, args.file_limit)
+        run(args.notebook, args.status, args.timeout, args.output_limit)
+    except Exception as err:  # say why in the status, or the checker only sees an exit code
+        message = f"the checker's notebook runner failed: {_error_line(err)}"
+        args.status.write_text(json.dumps({"error": message}) + "\n", encoding="utf-8")
+        return 1
     return 0
 
 
