@@ -264,11 +264,23 @@ class Sandbox:
         return status
 
     def _end(self, proc: subprocess.Popen[bytes], token: str) -> None:
-        """Kill the run's process group and, without bubblewrap, every process it started."""
-        try:
-            os.killpg(proc.pid, signal.SIGKILL)
-        except OSError:
-            pass
+        """End the run's process group and, without bubblewrap, every process it started.
+
+        A run still going gets SIGTERM first, so the runner can shut its kernel down
+        (kernels start sessions of their own), then SIGKILL.
+        """
+        for sig, grace in ((signal.SIGTERM, 3), (signal.SIGKILL, 0)):
+            if proc.poll() is not None and sig == signal.SIGTERM:
+                continue
+            try:
+                os.killpg(proc.pid, sig)
+            except OSError:
+                pass
+            if grace:
+                try:
+                    proc.wait(timeout=grace)
+                except subprocess.TimeoutExpired:
+                    pass
         if self.bwrap is None:
             kill_marked(token)
 

@@ -148,9 +148,12 @@ def set_limits(memory_mb: int, file_limit: int) -> None:
 
     for kind, value in ((resource.RLIMIT_AS, memory_mb * 2**20),
                         (resource.RLIMIT_FSIZE, file_limit), (resource.RLIMIT_CORE, 0)):
-        _, hard = resource.getrlimit(kind)
-        value = min(value, 2**62 if hard == resource.RLIM_INFINITY else hard)
-        resource.setrlimit(kind, (value, value))
+        try:
+            _, hard = resource.getrlimit(kind)
+            value = min(value, 2**62 if hard == resource.RLIM_INFINITY else hard)
+            resource.setrlimit(kind, (value, value))
+        except (ValueError, OSError):  # a limit this system does not enforce (macOS: RLIMIT_AS)
+            continue
 
 
 def main(argv: list[str] | None = None) -> int:
