@@ -186,7 +186,6 @@ class Sandbox:
             "JUPYTER_RUNTIME_DIR": str(home / ".jupyter-runtime"),
             "IPYTHONDIR": str(home / ".ipython"),
             "MPLCONFIGDIR": str(home / ".matplotlib"),
-            "MPLBACKEND": "agg",
             "PYTHONDONTWRITEBYTECODE": "1",
             "CUDA_VISIBLE_DEVICES": "",  # every run on the CPU, with or without the sandbox
             "MALLOC_ARENA_MAX": "2",  # fewer reserved heaps, so the memory limit means memory

@@ -482,7 +482,7 @@ def test_sandbox_binds_little_and_passes_no_secrets(
     env = sandbox.environment(root, 5, "token")
     assert SECRET not in env.values()
     assert set(env) <= {"PATH", "HOME", "LANG", "TMPDIR", "PYTHONPATH", "JUPYTER_RUNTIME_DIR",
-                        "IPYTHONDIR", "MPLCONFIGDIR", "MPLBACKEND", "PYTHONDONTWRITEBYTECODE",
+                        "IPYTHONDIR", "MPLCONFIGDIR", "PYTHONDONTWRITEBYTECODE",
                         "CUDA_VISIBLE_DEVICES", "MALLOC_ARENA_MAX"} | {
         k for k in env if k.startswith("LR_COURSE_")}
     assert env["HOME"].startswith(str(root)) and env["LR_COURSE_SEED"] == "5"
