@@ -15,6 +15,7 @@ import hashlib
 import io
 import json
 import os
+import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import redirect_stdout
@@ -25,6 +26,7 @@ import nbformat
 import pytest
 
 from course_utils.__main__ import main
+from course_utils.checks import export_answer
 from course_utils.exercises import all_exercises
 from course_utils.notebook_check import lessons_of, parse_answers, spreadsheet_safe, write_csv
 from course_utils.sandbox import (
@@ -505,3 +507,37 @@ def test_sandbox_binds_little_and_passes_no_secrets(
     assert not any(Path(p) == home / ".ssh" or home / ".ssh" in Path(p).parents
                    for p in read_only)
     assert str(inside) in after("--tmpfs")
+
+
+def test_a_failure_inside_the_checker_costs_one_row_not_the_batch(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from course_utils.sandbox import SandboxRun
+
+    def run(self: Sandbox, notebook_json: str) -> SandboxRun:
+        if "boom" in notebook_json:
+            raise RuntimeError("boom")
+        return SandboxRun(json.dumps(export_answer("01.3", 0.4)).encode() + b"\n", "", 1)
+
+    monkeypatch.setattr(Sandbox, "run", run)
+    first = write_notebook(tmp_path / "first.ipynb", ["'boom'"], lesson="01")
+    second = write_notebook(tmp_path / "second.ipynb", ["check('01.3', 0.4)"])
+    results = tmp_path / "results.csv"
+    assert main(["check", str(first), str(second), "--csv", str(results)]) == 1
+    rows = list(csv.DictReader(results.open(encoding="utf-8")))
+    assert [(Path(r["notebook"]).name, r["status"]) for r in rows][:1] == [
+        ("first.ipynb", "error")]
+    assert "the checker failed on it: RuntimeError: boom" in rows[0]["message"]
+    assert {r["exercise"]: r["status"] for r in rows if r["notebook"] == str(second)} == {
+        **dict.fromkeys(LESSON01, "not attempted"), "01.3": "passed"}
+
+
+def test_the_submissions_folders_leave_the_import_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from course_utils.notebook_check import _forget_folders
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr("sys.path", ["", str(tmp_path), "/usr/lib/python3"])
+    _forget_folders([tmp_path])
+    assert sys.path == ["/usr/lib/python3"]
