@@ -1,10 +1,13 @@
-"""`python -m course_utils start [--no-lab] [JUPYTERLAB_OPTIONS...] | progress | check NB ...`."""
+"""The command line: `python -m course_utils start | progress | check` (see --help)."""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
+
+from course_utils.sandbox import Limits
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -29,7 +32,30 @@ def build_parser() -> argparse.ArgumentParser:
     check = commands.add_parser("check", help="run notebooks headless and report their exercises")
     check.add_argument("notebooks", nargs="+", type=Path, help="notebook files to check")
     check.add_argument("--csv", type=Path, default=None, help="also write a CSV summary here")
+    check.add_argument("--timeout", type=_positive(int), default=Limits.timeout, metavar="S",
+                       help=f"stop a notebook after S seconds (default {Limits.timeout})")
+    check.add_argument("--memory", type=_positive(int), default=Limits.memory_mb, metavar="MB",
+                       help="address space one notebook's processes may each use "
+                            f"(default {Limits.memory_mb})")
+    check.add_argument("--max-output", type=_positive(float), default=Limits.output_mb,
+                       metavar="MB", help="stop a notebook that prints more than this "
+                                          f"(default {Limits.output_mb:g})")
     return parser
+
+
+def _positive(kind: type) -> Callable[[str], float]:
+    """An argparse type: a number of `kind` above zero, or a clear message."""
+
+    def parse(text: str) -> float:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+        if not value > 0 or value == float("inf"):
+            raise argparse.ArgumentTypeError(f"expected a number above 0, got {text!r}")
+        return value
+
+    return parse
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -49,7 +75,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     from course_utils.notebook_check import check_notebooks
 
-    return check_notebooks(args.notebooks, args.csv)
+    limits = Limits(timeout=args.timeout, memory_mb=args.memory, output_mb=args.max_output)
+    return check_notebooks(args.notebooks, args.csv, limits)
 
 
 if __name__ == "__main__":

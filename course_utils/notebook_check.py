@@ -1,8 +1,11 @@
-"""The command-line notebook checker: run a copy of each notebook, report its exercises.
+"""The command-line notebook checker: run each submission sandboxed, grade its answers here.
 
-Each notebook is read into memory and executed headless in its own folder; the
-file itself is never written. The kernel's `check(...)` calls append their
-results to a file named by `LR_COURSE_RESULTS`, which this checker then reads.
+Each notebook runs on a private copy in the sandbox (`course_utils.sandbox`); the
+kernel's `check(...)` calls export each answer as plain data (numbers, a schedule's
+LRs, a function's outputs on inputs drawn afresh for the run) to an answers file.
+Only that file comes out. This process parses it strictly and decides every verdict
+itself with `grade_export`: nothing a notebook prints or writes can mark an exercise
+passed except answers that are right. The submitted files are never written.
 """
 
 from __future__ import annotations
@@ -13,20 +16,29 @@ import os
 import re
 import sys
 import tempfile
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from course_utils.checks import NOT_ATTEMPTED, PASSED, RESULTS_ENV
+from course_utils.checks import NOT_ATTEMPTED, PASSED, grade_export
+from course_utils.exercises import all_exercises, normalise_id
+from course_utils.sandbox import Limits, Sandbox, fallback_warning, printable
 
-RAISES_MARKER = "NBVAL_RAISES_EXCEPTION"
-RAISES_TAG = "raises-exception"
-NOT_CHECKED = "not checked"
-_LESSON_FILE = re.compile(r"^(\d{2})_")
+ERROR = "error"
+WARNING = "warning"
+NO_EXERCISES = "no exercises"
+NOTEBOOK_LIMIT = 64_000_000  # bytes: a larger file is not read
+LINE_LIMIT = 1_000_000  # bytes: a longer line of the answers file is ignored
+MESSAGE_LIMIT = 500
+# check("01.2", ...) or check(exercise_id='1.2', ...) in a code cell
+_CHECK_CALL = re.compile(r"""\bcheck\(\s*(?:exercise_id\s*=\s*)?["']\s*(\d{1,2})\.\d+\s*["']""")
+_LESSON_ID = re.compile(r"\d{1,2}")
 
 
 @dataclass
 class ExerciseOutcome:
-    """One exercise's latest result in a checked notebook."""
+    """One exercise's verdict in a checked notebook."""
 
     exercise_id: str
     title: str
@@ -41,177 +53,240 @@ class ExerciseOutcome:
 
 @dataclass
 class NotebookReport:
-    """What checking one notebook found: its exercises, and an error that stopped it."""
+    """What checking one notebook found: its lesson, its exercises, an error that stopped it."""
 
     path: Path
+    lesson: str = ""
     outcomes: list[ExerciseOutcome] = field(default_factory=list)
     error: str = ""
+    warning: str = ""
 
     @property
     def passed(self) -> bool:
-        """True when the notebook ran to the end and every exercise in it passed."""
-        return not self.error and all(o.passed for o in self.outcomes)
+        """True when the notebook ran to the end and every expected exercise passed."""
+        return not self.error and bool(self.outcomes) and all(o.passed for o in self.outcomes)
 
 
-def _cell_label(index: int, source: str) -> str:
-    first = next((line.strip() for line in source.splitlines() if line.strip()), "")
-    if len(first) > 60:
-        first = first[:57] + "..."
-    return f"cell {index + 1}" + (f" ({first!r})" if first else "")
+def lessons_of(nb: Any, known: Iterable[str]) -> list[str]:
+    """The lessons a notebook is, from its contents, never its file name.
+
+    `metadata.lr_course.lesson` ("01") where a lesson carries one; else the lessons of
+    the exercise ids in the `check("NN.x", ...)` calls in its code cells.
+    """
+    known = set(known)
+    metadata = nb.get("metadata", {})
+    meta = metadata.get("lr_course") if isinstance(metadata, Mapping) else None
+    if isinstance(meta, Mapping):
+        lesson = meta.get("lesson")
+        if isinstance(lesson, (str, int)) and not isinstance(lesson, bool):
+            text = str(lesson).strip()
+            if _LESSON_ID.fullmatch(text) and f"{int(text):02d}" in known:
+                return [f"{int(text):02d}"]
+    found = set()
+    cells = nb.get("cells", [])
+    for cell in cells if isinstance(cells, list) else []:
+        source = cell.get("source", "") if isinstance(cell, Mapping) else ""
+        if cell.get("cell_type") == "code" and isinstance(source, str):
+            found.update(f"{int(n):02d}" for n in _CHECK_CALL.findall(source))
+    return sorted(found & known)
 
 
-def _allow_marked_errors(nb: object) -> None:
-    """Tag the cells nbval lets raise, so the kernel run lets them raise too."""
-    for cell in nb.cells:  # type: ignore[attr-defined]
-        if cell.cell_type == "code" and RAISES_MARKER in cell.source:
-            tags = cell.setdefault("metadata", {}).setdefault("tags", [])
-            if RAISES_TAG not in tags:
-                tags.append(RAISES_TAG)
+def parse_answers(raw: bytes, known: Iterable[str]) -> tuple[dict[str, dict[str, Any]], int]:
+    """The latest exported answer per known exercise id, and how many lines were ignored.
 
-
-def _read_results(path: Path) -> dict[str, ExerciseOutcome]:
-    """The latest result per exercise from the kernel's results file."""
-    found: dict[str, ExerciseOutcome] = {}
-    if not path.exists():
-        return found
-    from course_utils.checks import grade_export
-
-    for line in path.read_text(encoding="utf-8").splitlines():
-        try:
-            item = json.loads(line)
-            result = grade_export(item["id"], item)  # graded here, from the exported data
-            found[result.exercise_id] = ExerciseOutcome(
-                result.exercise_id, result.title, result.status, result.message
-            )
-        except (ValueError, KeyError, TypeError, RecursionError):
+    A line counts only if it is a JSON object whose "id" is a string naming a known
+    exercise; anything else (junk, a list, a number as id, an unknown id) is ignored.
+    """
+    known = set(known)
+    latest: dict[str, dict[str, Any]] = {}
+    ignored = 0
+    for line in raw.split(b"\n"):
+        if not line.strip():
             continue
-    return found
-
-
-def _expected_exercises(path: Path) -> list[tuple[str, str]]:
-    """(id, title) of the exercises a lesson file such as `01_lr_basics.ipynb` should check."""
-    match = _LESSON_FILE.match(path.name)
-    if not match:
-        return []
-    from course_utils.exercises import exercises_for_lesson
-
-    return [(ex.id, ex.title) for ex in exercises_for_lesson(match.group(1))]
-
-
-def check_notebook(path: Path, timeout: int = 600) -> NotebookReport:
-    """Execute a copy of one notebook and collect each exercise's result."""
-    import nbformat
-    from nbclient import NotebookClient
-    from nbclient.exceptions import CellExecutionError, CellTimeoutError
-
-    report = NotebookReport(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-        nb = nbformat.reads(text, as_version=4)
-    except FileNotFoundError:
-        report.error = f"{path}: no such file."
-        return report
-    except (OSError, UnicodeDecodeError, ValueError, nbformat.ValidationError) as err:
-        report.error = f"{path} is not a Jupyter notebook ({type(err).__name__})."
-        return report
-    _allow_marked_errors(nb)
-    with tempfile.TemporaryDirectory(prefix="lr_course_check_") as tmp:
-        results = Path(tmp) / "results.jsonl"
-        saved = {k: os.environ.get(k) for k in (RESULTS_ENV, "LR_COURSE_PROGRESS")}
-        os.environ[RESULTS_ENV] = str(results)
-        os.environ["LR_COURSE_PROGRESS"] = str(Path(tmp) / "progress.json")
-        client = NotebookClient(
-            nb,
-            timeout=timeout,
-            kernel_name="python3",
-            resources={"metadata": {"path": str(path.resolve().parent)}},
-        )
         try:
-            client.execute()
-        except CellExecutionError as err:
-            index = _failing_cell(nb)
-            where = _cell_label(index, nb.cells[index].source) if index is not None else "a cell"
-            report.error = f"{where} raised {_error_line(err)}"
-        except CellTimeoutError:
-            report.error = f"a cell ran longer than {timeout} s and was stopped."
-        except Exception as err:  # the kernel may fail to start, or die
-            report.error = f"the notebook could not run: {type(err).__name__}: {err}"
-        finally:
-            for key, value in saved.items():
-                if value is None:
-                    os.environ.pop(key, None)
-                else:
-                    os.environ[key] = value
-        found = _read_results(results)
-    for exercise_id, title in _expected_exercises(path):
-        found.setdefault(exercise_id, ExerciseOutcome(exercise_id, title, NOT_CHECKED,
-                                                      "no check(...) call for it ran"))
-    report.outcomes = sorted(found.values(), key=lambda o: o.exercise_id)
+            if len(line) > LINE_LIMIT:
+                raise ValueError("line too long")
+            item = json.loads(line)
+        except (ValueError, RecursionError):
+            ignored += 1
+            continue
+        if not isinstance(item, dict) or not isinstance(item.get("id"), str):
+            ignored += 1
+            continue
+        exercise_id = normalise_id(item["id"])
+        if exercise_id not in known:
+            ignored += 1
+            continue
+        latest.pop(exercise_id, None)  # keep the order of the latest exports
+        latest[exercise_id] = item
+    return latest, ignored
+
+
+def grade(exercise_id: str, exported: dict[str, Any], seed: int) -> ExerciseOutcome:
+    """One exported answer graded here, in the checker's process, against the run's seed."""
+    title = all_exercises()[exercise_id].title
+    try:
+        result = grade_export(exercise_id, exported, seed=seed)
+        status, message = str(result.status), str(result.message)
+    except Exception as err:  # grade_export never raises; a broken grader must not stop a batch
+        status, message = ERROR, f"grading failed: {type(err).__name__}: {err}"
+    return ExerciseOutcome(exercise_id, title, status, printable(message, MESSAGE_LIMIT))
+
+
+def _read_notebook(path: Path) -> tuple[Any, str]:
+    """The parsed notebook and its JSON text, or (None, why not)."""
+    import nbformat
+
+    try:
+        with open(path, "rb") as f:
+            data = f.read(NOTEBOOK_LIMIT + 1)
+        if len(data) > NOTEBOOK_LIMIT:
+            return None, f"{path} is larger than {NOTEBOOK_LIMIT // 1_000_000} MB; not checked."
+        nb = nbformat.reads(data.decode("utf-8"), as_version=4)
+        nbformat.validate(nb)
+    except FileNotFoundError:
+        return None, f"{path}: no such file."
+    except IsADirectoryError:
+        return None, f"{path} is a folder, not a notebook."
+    except Exception as err:  # anything unreadable is simply not a notebook
+        return None, f"{path} is not a Jupyter notebook ({type(err).__name__})."
+    return nb, nbformat.writes(nb)
+
+
+def check_notebook(path: Path, sandbox: Sandbox) -> NotebookReport:
+    """Run one notebook in the sandbox and grade every exercise of its lesson(s)."""
+    report = NotebookReport(path)
+    nb, text = _read_notebook(path)
+    if nb is None:
+        report.error = text
+        return report
+    exercises = all_exercises()
+    lessons = lessons_of(nb, {ex.lesson for ex in exercises.values()})
+    run = sandbox.run(text)
+    report.error = run.error
+    answers, ignored = parse_answers(run.answers, exercises)
+    if ignored:
+        report.warning = (f"{ignored} line(s) of its answers file were not answers the course "
+                          "writes and were ignored.")
+    graded = {ex_id: grade(ex_id, item, run.seed) for ex_id, item in answers.items()}
+    if not lessons:  # ids its cells build at run time: report the rest of their lessons too
+        lessons = sorted({exercises[ex_id].lesson for ex_id in graded})
+    report.lesson = ", ".join(lessons)
+    expected = [ex for ex in exercises.values() if ex.lesson in lessons]
+    for ex in expected:
+        graded.setdefault(ex.id, ExerciseOutcome(ex.id, ex.title, NOT_ATTEMPTED,
+                                                 "no check(...) call for it ran"))
+    order = list(exercises)
+    report.outcomes = sorted(graded.values(), key=lambda o: order.index(o.exercise_id))
+    if not report.outcomes and not report.error:
+        report.error = ("no exercises found: it has no lesson id in its metadata and no "
+                        'check("NN.x", ...) call in its cells.')
     return report
 
 
-def _failing_cell(nb: object) -> int | None:
-    """The index of the last code cell with an error output (the one that stopped the run)."""
-    failing = None
-    for i, cell in enumerate(nb.cells):  # type: ignore[attr-defined]
-        if cell.cell_type == "code" and any(
-            out.get("output_type") == "error" for out in cell.get("outputs", [])
-        ):
-            if RAISES_TAG not in cell.get("metadata", {}).get("tags", []):
-                failing = i
-    return failing
-
-
-def _error_line(err: Exception) -> str:
-    ename = getattr(err, "ename", "") or type(err).__name__
-    evalue = (getattr(err, "evalue", "") or "").strip().splitlines()
-    return f"{ename}: {evalue[0]}" if evalue else ename
-
-
-_MARK = {PASSED: "✓", NOT_ATTEMPTED: "○", NOT_CHECKED: "○"}
+_MARK = {PASSED: "✓", NOT_ATTEMPTED: "○"}
 
 
 def format_report(report: NotebookReport) -> str:
     """A notebook's result as a few lines of plain text."""
-    lines = [str(report.path)]
+    name = printable(str(report.path), 300)
+    lines = [name + (f" (lesson {report.lesson})" if report.lesson else "")]
     if report.error:
         lines.append(f"  ✗ error: {report.error}")
+    if report.warning:
+        lines.append(f"  ! {report.warning}")
     for o in report.outcomes:
         mark = _MARK.get(o.status, "✗")
         words = "passed" if o.passed else o.status
         lines.append(f"  {mark} {o.exercise_id} {o.title}: {words}")
         if not o.passed and o.message:
             lines.append(f"      {o.message}")
-    if not report.outcomes and not report.error:
-        lines.append("  (no exercises were checked in this notebook)")
     passed = sum(o.passed for o in report.outcomes)
     lines.append(f"  {passed} of {len(report.outcomes)} exercises passed")
     return "\n".join(lines)
 
 
-def write_csv(reports: list[NotebookReport], target: Path) -> None:
-    """One row per exercise per notebook (or per notebook that could not run)."""
-    with open(target, "w", newline="", encoding="utf-8") as f:
-        writer = csv.writer(f)
-        writer.writerow(["notebook", "exercise", "title", "status", "passed", "message"])
-        for r in reports:
-            if r.error:
-                writer.writerow([str(r.path), "", "", "error", False, r.error])
-            for o in r.outcomes:
-                writer.writerow([str(r.path), o.exercise_id, o.title, o.status, o.passed,
-                                 o.message])
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def check_notebooks(paths: list[Path], csv_path: Path | None = None) -> int:
+def spreadsheet_safe(value: object) -> str:
+    """A CSV cell a spreadsheet shows as text: a leading =, +, - or @ gets a ' before it."""
+    text = str(value)
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def csv_rows(reports: Iterable[NotebookReport]) -> list[list[str]]:
+    """The CSV's rows, header first: at least one per notebook, one per exercise."""
+    rows = [["notebook", "lesson", "exercise", "title", "status", "passed", "message"]]
+    for r in reports:
+        if r.error:
+            rows.append([str(r.path), r.lesson, "", "", ERROR, "False", r.error])
+        if r.warning:
+            rows.append([str(r.path), r.lesson, "", "", WARNING, "False", r.warning])
+        for o in r.outcomes:
+            rows.append([str(r.path), r.lesson, o.exercise_id, o.title, o.status,
+                         str(o.passed), o.message])
+    return [[spreadsheet_safe(cell) for cell in row] for row in rows]
+
+
+def write_csv(reports: Iterable[NotebookReport], target: Path) -> bool:
+    """Write the CSV atomically (a temporary file, then renamed over `target`).
+
+    A symbolic link at `target` is replaced by the file, never written through.
+    Returns True when a link was replaced.
+    """
+    target = Path(os.path.abspath(target))
+    if target.is_dir() and not target.is_symlink():
+        raise IsADirectoryError(f"{target} is a folder")
+    was_link = target.is_symlink()
+    fd, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", newline="", encoding="utf-8") as f:
+            csv.writer(f).writerows(csv_rows(reports))
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(temp, 0o644)
+        os.replace(temp, target)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+    return was_link
+
+
+def _forget_folders(folders: Iterable[Path]) -> None:
+    """Drop the submissions' folders from this process's import path."""
+    folders = {f.resolve() for f in folders}
+    sys.path[:] = [p for p in sys.path if Path(p or os.curdir).resolve() not in folders]
+
+
+def check_notebooks(
+    paths: list[Path],
+    csv_path: Path | None = None,
+    limits: Limits | None = None,
+    *,
+    use_bwrap: bool = True,
+) -> int:
     """Check several notebooks, print a report, write the CSV; 0 only if all passed."""
+    folders = {Path(os.path.abspath(p)).parent for p in paths}
+    _forget_folders(folders)
+    all_exercises()  # every grade's code is imported before any submission runs
+    sandbox = Sandbox(limits or Limits(), hidden=folders, use_bwrap=use_bwrap)
+    if not sandbox.isolated:
+        print(fallback_warning(sandbox.problem), file=sys.stderr, flush=True)
     reports = []
     for path in paths:
-        report = check_notebook(path)
+        try:
+            report = check_notebook(path, sandbox)
+        except Exception as err:  # one submission never ends the batch
+            report = NotebookReport(path, error=f"the checker failed on it: "
+                                                f"{type(err).__name__}: {err}")
         print(format_report(report), flush=True)
         reports.append(report)
     if csv_path is not None:
         try:
-            write_csv(reports, csv_path)
+            if write_csv(reports, csv_path):
+                print(f"{csv_path} was a symbolic link: it is now a file of its own "
+                      "(the file it pointed to is unchanged).")
             print(f"Summary written to {csv_path}")
         except OSError as err:
             print(f"Could not write {csv_path}: {err.strerror or err}", file=sys.stderr)

@@ -9,6 +9,7 @@ import nbformat
 import pytest
 
 from course_utils.__main__ import main
+from course_utils.exercises import exercises_for_lesson
 
 
 def write_notebook(path: Path, *sources: str, tags: dict[int, list[str]] | None = None) -> Path:
@@ -26,51 +27,50 @@ def test_progress_command_prints_a_table(capsys: pytest.CaptureFixture[str]) -> 
     assert "attempted" in out and "\n01 " in out
 
 
-def test_checker_rejects_a_file_that_is_not_a_notebook(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    bogus = tmp_path / "01_lr_basics.ipynb"
-    bogus.write_text("not a notebook")
-    assert main(["check", str(bogus)]) == 1
-    assert "is not a Jupyter notebook" in capsys.readouterr().out
-    assert bogus.read_text() == "not a notebook"
+NOT_NOTEBOOKS = {
+    "text.ipynb": "not a notebook",
+    "list.ipynb": "[]",
+    "empty.ipynb": "{}",
+    "cells_text.ipynb": '{"cells": "x", "metadata": {}, "nbformat": 4, "nbformat_minor": 5}',
+    "bad_bytes.ipynb": "\udcff",
+}
 
 
-def test_checker_runs_copies_reports_and_leaves_files_alone(
+def test_checker_rejects_files_that_are_not_notebooks_each_with_a_row(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    (tmp_path / "data.txt").write_text("4.6")
-    good = write_notebook(
-        tmp_path / "good.ipynb",
-        "from course_utils import check\nanswer = float(open('data.txt').read())",
-        "raise ValueError('on purpose')",
-        "# NBVAL_RAISES_EXCEPTION\n1 / 0",
-        "check('01.1', answer)",
-        tags={1: ["raises-exception"]},
-    )
-    failing = write_notebook(
-        tmp_path / "01_lr_basics.ipynb",
-        "from course_utils import check",
-        "check('01.1', 5.4)",
-        "check('01.2', ...)",
-    )
-    broken = write_notebook(tmp_path / "broken.ipynb", "x = 1", "undefined_name")
-    before = {p: p.read_bytes() for p in (good, failing, broken)}
+    paths = []
+    for name, text in NOT_NOTEBOOKS.items():
+        paths.append(tmp_path / name)
+        paths[-1].write_bytes(text.encode("utf-8", "surrogateescape"))
+    (tmp_path / "folder.ipynb").mkdir()
+    paths += [tmp_path / "folder.ipynb", tmp_path / "missing.ipynb"]
+    summary = tmp_path / "summary.csv"
+    assert main(["check", *map(str, paths), "--csv", str(summary)]) == 1
+    out = capsys.readouterr().out
+    assert out.count("is not a Jupyter notebook") == len(NOT_NOTEBOOKS)
+    assert "is a folder" in out and "no such file" in out
+    rows = list(csv.DictReader(summary.open(encoding="utf-8")))
+    assert [(Path(r["notebook"]).name, r["status"]) for r in rows] == [
+        (p.name, "error") for p in paths]
+    assert (tmp_path / "text.ipynb").read_text() == "not a notebook"
+
+
+def test_checker_passes_a_solved_notebook_and_leaves_it_alone(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Failing, broken and hostile notebooks: tests/test_notebook_check.py.
+    solutions = [f"{ex.solution}\ncheck({ex.id!r}, answer)" for ex in exercises_for_lesson("01")]
+    good = write_notebook(tmp_path / "good.ipynb", "from course_utils import check", *solutions)
+    before = good.read_bytes()
     summary = tmp_path / "summary.csv"
 
-    status = main(["check", str(good), str(failing), str(broken), "--csv", str(summary)])
+    assert main(["check", str(good), "--csv", str(summary), "--timeout", "120"]) == 0
 
-    assert status == 1
-    assert {p: p.read_bytes() for p in before} == before
+    assert good.read_bytes() == before
     out = capsys.readouterr().out
-    assert "✓ 01.1" in out and "stepped uphill" in out
-    assert "cell 2 ('undefined_name') raised NameError" in out
+    assert "(lesson 01)" in out and "4 of 4 exercises passed" in out
     rows = list(csv.DictReader(summary.open(encoding="utf-8")))
-    by_notebook = {(Path(r["notebook"]).name, r["exercise"]): r["status"] for r in rows}
-    assert by_notebook[("good.ipynb", "01.1")] == "passed"
-    assert by_notebook[("01_lr_basics.ipynb", "01.1")] == "failed"
-    assert by_notebook[("01_lr_basics.ipynb", "01.2")] == "not attempted"
-    assert by_notebook[("01_lr_basics.ipynb", "01.3")] == "not checked"
-    assert by_notebook[("broken.ipynb", "")] == "error"
-
-    assert main(["check", str(good)]) == 0
+    assert [(r["exercise"], r["status"], r["passed"]) for r in rows] == [
+        (ex.id, "passed", "True") for ex in exercises_for_lesson("01")]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["good.ipynb", "summary.csv"]
