@@ -2,8 +2,9 @@
 
 One module per concern: `data`, `models`, `schedules`, `training`, `plotting`,
 `hiker` (model) and `hiker_widget` (view), `checks` and `exercises`, `progress`,
-`range_test`, `plateau` and `lint`. Names are imported on first use, so
-`import course_utils` stays quick and a lesson pulls in only what it needs.
+`range_test`, `plateau` (model) and `plateau_widget` (view), and `lint`. Names
+are imported on first use, so `import course_utils` stays quick and a lesson
+pulls in only what it needs.
 """
 
 from __future__ import annotations
@@ -54,12 +55,16 @@ _EXPORTS: dict[str, str] = {
     "solution": "checks",
     "CheckResult": "checks",
     "evaluate": "checks",
+    "export_answer": "checks",
+    "grade_export": "checks",
     # later lessons
     "lr_range_test": "range_test",
     "RangeTestResult": "range_test",
     "hike_range_test": "range_test",
     "simulate_plateau": "plateau",
-    "PlateauWidget": "plateau",
+    "PlateauWidget": "plateau_widget",
+    "plot_plateau": "plateau_widget",
+    "plot_plateau_zoomed": "plateau_widget",
     "PlateauTrace": "plateau",
     "scripted_losses": "plateau",
     "lint_schedule": "lint",

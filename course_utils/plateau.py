@@ -4,29 +4,26 @@
 once per scripted validation loss and reads, after each step, what the
 scheduler itself holds: `best`, `num_bad_epochs`, `cooldown_counter` and the
 optimizer's LR. Epoch k trains at `lrs[k-1]`; its loss is then fed to the
-scheduler, whose decision applies from epoch k+1 on. `PlateauWidget` puts a
-slider on each parameter over one loss curve.
+scheduler, whose decision applies from epoch k+1 on. The model imports no
+widget and no pyplot: `plateau_widget` draws a trace and puts a slider on each
+parameter.
 """
 
 from __future__ import annotations
 
-import base64
 import html
-import io
 import math
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import ipywidgets as widgets
-import matplotlib.pyplot as plt
-from matplotlib.axes import Axes
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
 from torch.optim.lr_scheduler import ReduceLROnPlateau
 
 from .schedules import dummy_optimizer
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 
 @dataclass(frozen=True)
@@ -78,6 +75,11 @@ class PlateauTrace:
         return [r.epoch for r in self.rows if r.dropped]
 
     @property
+    def first_bad_epoch(self) -> int | None:
+        """The first epoch after the first whose value did not improve on the best, if any."""
+        return next((r.epoch for r in self.rows[1:] if not r.improved), None)
+
+    @property
     def final_lr(self) -> float:
         """The LR after the last epoch's step."""
         return self.rows[-1].next_lr if self.rows else float(self.settings.get("base_lr", 0))
@@ -117,23 +119,9 @@ class PlateauTrace:
 
     def plot(self, ax: Axes | None = None) -> Axes:
         """Loss and best-so-far per epoch, the LR on a twin axis, each drop marked."""
-        ax = ax or plt.gca()
-        epochs = [r.epoch for r in self.rows]
-        ax.plot(epochs, self.losses, "o-", markersize=3, label="validation loss")
-        ax.step(epochs, self.best, where="post", color="tab:green", label="best so far")
-        for e in self.drop_epochs:
-            ax.axvline(e + 0.5, color="tab:red", linestyle=":", linewidth=1)
-        ax.set_xlabel("epoch")
-        ax.set_ylabel("loss")
-        twin = ax.twinx()
-        twin.step(epochs, self.lrs, where="mid", color="tab:orange", label="LR")
-        if self.lrs and min(self.lrs) > 0:
-            twin.set_yscale("log")
-        twin.set_ylabel("learning rate", color="tab:orange")
-        handles = ax.get_legend_handles_labels()[0] + twin.get_legend_handles_labels()[0]
-        ax.legend(handles=handles, fontsize=8, loc="upper right")
-        ax.set_title(self.summary(), fontsize=9)
-        return ax
+        from .plateau_widget import plot_plateau  # the view: pyplot only when drawing
+
+        return plot_plateau(self, ax=ax)
 
 
 def _bar(best: float, mode: str, threshold: float, threshold_mode: str) -> float:
@@ -150,6 +138,9 @@ def _explain(loss: float, before: PlateauEpoch | None, sched: ReduceLROnPlateau,
     best_before = math.inf if before is None else before.best
     if not math.isfinite(best_before):
         text = "first loss: the best so far"
+    elif improved and (loss > best_before if sched.mode == "min" else loss < best_before):
+        # a relative threshold scales a negative best the wrong way: worse counts as better
+        text = f"new best, though worse than {best_before:.4g} (rel threshold on a negative best)"
     elif improved:
         text = f"new best (beats {best_before:.4g} past the threshold)"
     else:
@@ -159,7 +150,8 @@ def _explain(loss: float, before: PlateauEpoch | None, sched: ReduceLROnPlateau,
         if in_cooldown:
             text += "; in cooldown, not counted"
         elif cut:
-            text += f"; {sched.patience + 1} bad epochs > patience {sched.patience}"
+            bad = sched.patience + 1
+            text += f"; {bad} bad epoch{'s' if bad > 1 else ''} > patience {sched.patience}"
         else:
             text += f"; bad epoch {sched.num_bad_epochs} of {sched.patience} allowed"
     if dropped:
@@ -167,7 +159,11 @@ def _explain(loss: float, before: PlateauEpoch | None, sched: ReduceLROnPlateau,
         if sched.cooldown:
             text += f", cooldown {sched.cooldown}"
     elif cut:
-        text += f" -> no cut: the LR is already at min_lr {sched.min_lrs[0]:.3g}"
+        if old_lr * sched.factor <= sched.min_lrs[0]:
+            text += f" -> no cut: the LR is already at min_lr {sched.min_lrs[0]:.3g}"
+        else:
+            text += (f" -> no cut: {old_lr:.3g} -> {old_lr * sched.factor:.3g} would change "
+                     f"the LR by less than eps {sched.eps:.3g}")
     return text
 
 
@@ -181,12 +177,13 @@ def simulate_plateau(
     threshold_mode: str = "rel",
     cooldown: int = 0,
     min_lr: float = 0.0,
+    eps: float = 1e-8,
     base_lr: float = 0.1,
 ) -> PlateauTrace:
     """Feed a real ReduceLROnPlateau one loss per epoch and record what it did, and why."""
     settings = dict(mode=mode, factor=factor, patience=int(patience), threshold=threshold,
                     threshold_mode=threshold_mode, cooldown=int(cooldown), min_lr=min_lr,
-                    base_lr=base_lr)
+                    eps=eps, base_lr=base_lr)
     optimizer = dummy_optimizer(base_lr)
     sched = ReduceLROnPlateau(optimizer, **{k: v for k, v in settings.items() if k != "base_lr"})
     group = optimizer.param_groups[0]
@@ -228,91 +225,3 @@ def scripted_losses(kind: str = "noisy_plateau", seed: int = 0, epochs: int = 40
             loss = 0.4 + 1.6 * math.exp(-e / 3) + 0.0015 * max(e - 12, 0) ** 1.5
         out.append(round(loss, 4))
     return out
-
-
-def render_png(trace: PlateauTrace, size: tuple[float, float] = (7.5, 3.4)) -> bytes:
-    """The trace's plot as PNG bytes, drawn off-screen: no pyplot figure is left open."""
-    fig = Figure(figsize=size, dpi=90)
-    FigureCanvasAgg(fig)
-    trace.plot(ax=fig.add_subplot())
-    fig.tight_layout()
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png")
-    return buffer.getvalue()
-
-
-class PlateauWidget(widgets.VBox):
-    """A slider per ReduceLROnPlateau parameter over one scripted loss curve, one figure."""
-
-    def __init__(
-        self,
-        losses: Sequence[float] | None = None,
-        *,
-        kind: str = "noisy_plateau",
-        seed: int = 0,
-        epochs: int = 40,
-        mode: str = "min",
-        base_lr: float = 0.1,
-        factor: float = 0.5,
-        patience: int = 3,
-        threshold: float = 1e-2,
-        threshold_mode: str = "rel",
-        cooldown: int = 0,
-        min_lr: float = 0.0,
-    ) -> None:
-        super().__init__()
-        self.losses = [float(v) for v in losses] if losses is not None else scripted_losses(
-            kind, seed, epochs)
-        self.mode, self.base_lr = mode, base_lr
-        style = {"description_width": "110px"}
-        slider = dict(continuous_update=False, style=style)
-        self.factor = widgets.FloatSlider(value=factor, min=0.05, max=0.95, step=0.05,
-                                          description="factor", **slider)
-        self.patience = widgets.IntSlider(value=patience, min=0, max=20,
-                                          description="patience", **slider)
-        self.threshold = widgets.FloatLogSlider(value=threshold, base=10, min=-5, max=-0.5,
-                                                step=0.25, readout_format=".1e",
-                                                description="threshold", **slider)
-        self.threshold_mode = widgets.Dropdown(options=["rel", "abs"], value=threshold_mode,
-                                               description="threshold_mode", style=style)
-        self.cooldown = widgets.IntSlider(value=cooldown, min=0, max=20,
-                                          description="cooldown", **slider)
-        floors = sorted({0.0, 1e-4, 1e-3, 1e-2, float(min_lr)})
-        self.min_lr = widgets.SelectionSlider(options=[(f"{v:g}", v) for v in floors],
-                                              value=float(min_lr), description="min_lr",
-                                              **slider)
-        self.status = widgets.HTML()
-        self.image = widgets.Image(format="png")
-        controls = [self.factor, self.patience, self.threshold, self.threshold_mode,
-                    self.cooldown, self.min_lr]
-        for control in controls:
-            control.observe(self._update, names="value")
-        self.children = [
-            widgets.HBox([widgets.VBox(controls[:3]), widgets.VBox(controls[3:])]),
-            self.status,
-            self.image,
-        ]
-        self.trace: PlateauTrace = simulate_plateau([0.0])
-        self._update()
-
-    def settings(self) -> dict[str, Any]:
-        """The scheduler's keyword arguments as the controls now set them."""
-        return dict(mode=self.mode, factor=self.factor.value, patience=self.patience.value,
-                    threshold=self.threshold.value, threshold_mode=self.threshold_mode.value,
-                    cooldown=self.cooldown.value, min_lr=self.min_lr.value)
-
-    def _update(self, change: Any = None) -> None:
-        self.trace = simulate_plateau(self.losses, base_lr=self.base_lr, **self.settings())
-        self.status.value = f"<b>{html.escape(self.trace.summary())}</b>"
-        self.image.value = render_png(self.trace)
-
-    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
-        # Outside a live kernel the widget view is blank: the PNG and the summary stand in.
-        data = super()._repr_mimebundle_(**kwargs) or {}
-        png = base64.b64encode(self.image.value).decode("ascii")
-        summary = html.escape(self.trace.summary())
-        data["image/png"] = png
-        data["text/html"] = (f'<img src="data:image/png;base64,{png}" alt="{summary}"/>'
-                             f"<p>{summary}</p>")
-        data["text/plain"] = self.trace.summary()
-        return data

@@ -20,7 +20,6 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-import matplotlib.pyplot as plt
 import numpy as np
 import torch
 from matplotlib.axes import Axes
@@ -28,7 +27,15 @@ from torch import nn
 from torch.optim import Optimizer
 from torch.utils.data import DataLoader
 
-from .training import cpu_threads
+from .arguments import (
+    loss_function,
+    module_with_parameters,
+    optimizer_of,
+    real_number,
+    whole_number,
+)
+from .plotting import axes_or_current
+from .training import cpu_threads, loader_generator
 
 
 @dataclass(repr=False)
@@ -47,6 +54,11 @@ class RangeTestResult:
     def suggested_max_lr(self) -> float:
         """A tenth of the LR at the lowest loss: a cautious max_lr for OneCycleLR."""
         return self.min_loss_lr / 10
+
+    @property
+    def raw_min_loss_lr(self) -> float:
+        """Where the unsmoothed loss is lowest: the smoothed minimum lags behind it."""
+        return self.lrs[int(np.argmin(self.raw_losses))]
 
     @property
     def suggested_range(self) -> tuple[float, float]:
@@ -68,25 +80,32 @@ class RangeTestResult:
 
     def plot(self, ax: Axes | None = None) -> Axes:
         """Loss against LR on a log axis, the suggested range shaded."""
-        ax = ax or plt.gca()
+        ax = axes_or_current(ax)
         smoothed = self.losses != self.raw_losses
         if smoothed:
             ax.plot(self.lrs, self.raw_losses, color="tab:blue", alpha=0.25, linewidth=1)
         ax.plot(self.lrs, self.losses, color="tab:blue",
                 label=f"smoothed {self.label}" if smoothed else self.label)
         lo, hi = self.suggested_range
-        ax.axvspan(lo, hi, color="tab:green", alpha=0.2, label="suggested range")
+        # Edge lines keep a narrow range visible: two rules that agree shade only a sliver.
+        ax.axvspan(lo, hi, facecolor="tab:green", alpha=0.2, edgecolor="tab:green",
+                   linewidth=1.2, label="suggested range")
         ax.plot(self.steepest_lr, _at(self, self.steepest_lr), "o", color="tab:green",
                 label=f"steepest fall ({self.steepest_lr:.2g})")
         ax.plot(self.min_loss_lr, _at(self, self.min_loss_lr), "v", color="tab:red",
-                label=f"lowest {self.label} ({self.min_loss_lr:.2g})")
+                label=f"lowest {'smoothed ' if smoothed else ''}{self.label} "
+                      f"({self.min_loss_lr:.2g})")
+        if smoothed:
+            raw_lr = self.raw_min_loss_lr
+            ax.plot(raw_lr, self.raw_losses[self.lrs.index(raw_lr)], "^", color="black",
+                    label=f"lowest raw {self.label} ({raw_lr:.2g})")
         ax.set_xscale("log")
         ax.set_xlabel("learning rate (log scale)")
         ax.set_ylabel(self.label)
         top = max(self.losses[0], min(max(self.losses), 1.5 * self.losses[0]))
         bottom = min(self.losses + self.raw_losses)
         ax.set_ylim(bottom - 0.05 * (top - bottom), top + 0.1 * (top - bottom))
-        ax.legend(fontsize=8)
+        ax.legend()
         return ax
 
 
@@ -105,10 +124,15 @@ def _analyse(lrs: list[float], raw: list[float], smoothed: list[float], stopped:
     return RangeTestResult(lrs, smoothed, raw, stopped, lrs[steepest], lrs[lowest], label)
 
 
-def _check(start_lr: float, end_lr: float, steps: int) -> None:
-    if not 0 < start_lr < end_lr or steps < 2:
-        raise ValueError("Need 0 < start_lr < end_lr and steps >= 2; got "
-                         f"start_lr={start_lr}, end_lr={end_lr}, steps={steps}.")
+def _check(start_lr: float, end_lr: float, steps: int) -> tuple[float, float, int]:
+    """The sweep's bounds and length, checked: 0 < start_lr < end_lr, finite, steps >= 2."""
+    start_lr = real_number("start_lr", start_lr, low=0, low_open=True)
+    end_lr = real_number("end_lr", end_lr, low=0, low_open=True)
+    steps = whole_number("steps", steps, low=2)
+    if not start_lr < end_lr:
+        raise ValueError("Need 0 < start_lr < end_lr: the sweep grows the LR; got "
+                         f"start_lr={start_lr:g}, end_lr={end_lr:g}.")
+    return start_lr, end_lr, steps
 
 
 def _batches(loader: DataLoader) -> Iterator[Any]:
@@ -119,7 +143,7 @@ def _batches(loader: DataLoader) -> Iterator[Any]:
             empty = False
             yield batch
         if empty:
-            raise ValueError("The loader yields no batches.")
+            raise ValueError("loader is empty: it yields no batches to sweep the LR over.")
 
 
 def lr_range_test(
@@ -136,14 +160,22 @@ def lr_range_test(
     loss_fn: Callable[..., torch.Tensor] | None = None,
 ) -> RangeTestResult:
     """Sweep the LR exponentially over `steps` batches, then restore everything it touched."""
-    _check(start_lr, end_lr, steps)
-    loss_fn = loss_fn or nn.CrossEntropyLoss()
+    start_lr, end_lr, steps = _check(start_lr, end_lr, steps)
+    module_with_parameters("model", model)
+    optimizer_of("optimizer", optimizer, model)
+    smooth = real_number("smooth", smooth, low=0, high=1, low_open=True)
+    diverge_factor = real_number("diverge_factor", diverge_factor, low=1, low_open=True)
+    seed = whole_number("seed", seed)
+    if isinstance(loader, (str, bytes)) or not hasattr(loader, "__iter__"):
+        raise TypeError("loader must be a DataLoader of (inputs, targets) batches, "
+                        f"not {type(loader).__name__}.")
+    loss_fn = loss_function(loss_fn)
     device = next(model.parameters()).device
     saved_model = copy.deepcopy(model.state_dict())
     saved_opt = copy.deepcopy(optimizer.state_dict())
     saved_lrs = [group["lr"] for group in optimizer.param_groups]
     saved_rng = torch.random.get_rng_state()
-    generator = getattr(loader, "generator", None) or getattr(loader.sampler, "generator", None)
+    generator = loader_generator(loader)
     saved_gen = generator.get_state() if generator is not None else None
     was_training = model.training
     gamma = (end_lr / start_lr) ** (1 / (steps - 1))
@@ -206,7 +238,7 @@ def hike_range_test(
 
     from .hiker import simulate_hike
 
-    _check(start_lr, end_lr, steps)
+    start_lr, end_lr, steps = _check(start_lr, end_lr, steps)
     gamma = (end_lr / start_lr) ** (1 / (steps - 1))
     hike = simulate_hike(landscape, start_lr, schedule=lambda opt: ExponentialLR(opt, gamma),
                          steps=steps, start=start, momentum=momentum)

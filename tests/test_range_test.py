@@ -198,3 +198,20 @@ def test_the_hike_version_is_exponential_and_deterministic():
     assert a == hike_range_test("ravine", start_lr=1e-3, end_lr=5, steps=60)
     ratios = [b / x for x, b in zip(a.lrs, a.lrs[1:], strict=False)]
     assert ratios == pytest.approx([5000 ** (1 / 59)] * len(ratios))
+
+
+def test_the_raw_minimum_is_marked_beside_the_smoothed_one():
+    lrs = [10.0**k for k in range(-3, 2)]
+    raw = [2.0, 1.0, 0.4, 0.9, 3.0]  # the raw loss is lowest at 0.1
+    smoothed = [2.0, 1.5, 1.0, 0.95, 1.6]  # the running average lags: lowest at 1
+    result = _analyse(lrs, raw, smoothed, stopped=True)
+    assert result.raw_min_loss_lr == pytest.approx(0.1) and result.min_loss_lr == pytest.approx(1)
+    fig, ax = plt.subplots()
+    try:
+        result.plot(ax=ax)
+        labels = ax.get_legend_handles_labels()[1]
+        assert "lowest raw loss (0.1)" in labels and "lowest smoothed loss (1)" in labels
+        span = next(p for p in ax.patches if p.get_label() == "suggested range")
+        assert span.get_linewidth() > 0  # edges drawn, so a narrow range stays visible
+    finally:
+        plt.close(fig)

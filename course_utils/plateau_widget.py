@@ -1,0 +1,196 @@
+"""The view of the plateau simulator: a plot of a trace, and a slider per parameter.
+
+`plot_plateau` draws a `PlateauTrace` on an Axes; `PlateauWidget` wires one
+control per ReduceLROnPlateau parameter to `simulate_plateau` and shows the
+result as a full view beside a zoom on the epochs where the rule starts to
+matter. The model, `course_utils.plateau`, knows nothing of either.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+from collections.abc import Sequence
+from typing import Any
+
+import ipywidgets as widgets
+import matplotlib.pyplot as plt
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
+from PIL import Image
+
+from .plateau import PlateauTrace, scripted_losses, simulate_plateau
+from .plotting import course_style
+from .widget_bundle import view_bundle
+
+
+def plot_plateau(trace: PlateauTrace, ax: Axes | None = None, *, first_epoch: int = 1,
+                 legend: bool = True) -> Axes:
+    """Loss and best-so-far per epoch from `first_epoch` on, the LR on a twin axis, drops marked."""
+    ax = ax or plt.gca()
+    rows = [r for r in trace.rows if r.epoch >= first_epoch]
+    epochs = [r.epoch for r in rows]
+    ax.plot(epochs, [r.loss for r in rows], "o-", markersize=3, label="validation loss")
+    ax.step(epochs, [r.best for r in rows], where="post", color="tab:green",
+            label="best so far")
+    for e in trace.drop_epochs:
+        if e >= first_epoch:
+            ax.axvline(e + 0.5, color="tab:red", linestyle=":", linewidth=1.2)
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("loss")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    twin = ax.twinx()
+    lrs = [r.lr for r in rows]
+    twin.step(epochs, lrs, where="mid", color="tab:orange", label="LR")
+    if lrs and min(lrs) > 0:
+        twin.set_yscale("log")
+    twin.set_ylabel("learning rate", color="tab:orange")
+    twin.grid(False)
+    if legend:
+        handles = ax.get_legend_handles_labels()[0] + twin.get_legend_handles_labels()[0]
+        ax.legend(handles=handles, loc="best")
+    if first_epoch == 1:
+        ax.set_title(trace.summary())
+    else:
+        ax.set_title(f"zoom: epochs {first_epoch} to {epochs[-1] if epochs else first_epoch}")
+    return ax
+
+
+def zoom_start(trace: PlateauTrace, before: int = 2) -> int:
+    """The epoch a zoom starts at: `before` epochs ahead of the first one that did not improve."""
+    first = trace.first_bad_epoch
+    return 1 if first is None else max(1, first - before)
+
+
+def plot_plateau_zoomed(trace: PlateauTrace,
+                        axes: tuple[Axes, Axes] | None = None) -> tuple[Axes, Axes]:
+    """The whole run on the left, a zoom from just before the first bad epoch on the right."""
+    if axes is None:
+        _, axes = plt.subplots(1, 2, figsize=(10, 3.4), width_ratios=[1, 1.6],
+                               layout="constrained")
+    whole, zoom = axes
+    plot_plateau(trace, ax=whole, legend=False)
+    whole.set_title("the whole run")
+    plot_plateau(trace, ax=zoom, first_epoch=zoom_start(trace))
+    whole.figure.suptitle(trace.summary())
+    return whole, zoom
+
+
+PNG_COLOURS = 128  # a palette PNG: a third of the bytes, no visible loss on flat line art
+
+
+def render_png(trace: PlateauTrace, size: tuple[float, float] = (10, 3.4)) -> bytes:
+    """`plot_plateau_zoomed` as a palette PNG, drawn off-screen: no pyplot figure is left open."""
+    with plt.rc_context(course_style()):
+        fig = Figure(figsize=size, layout="constrained")
+        canvas = FigureCanvasAgg(fig)
+        plot_plateau_zoomed(trace, tuple(fig.subplots(1, 2, width_ratios=[1, 1.6])))
+        canvas.draw()
+    rgb = Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba()).convert("RGB")
+    buffer = io.BytesIO()
+    rgb.quantize(PNG_COLOURS, method=Image.Quantize.FASTOCTREE,
+                 dither=Image.Dither.NONE).save(buffer, format="PNG", optimize=True)
+    return buffer.getvalue()
+
+
+def _clamp(name: str, value: float, low: float, high: float, notes: list[str]) -> float:
+    """`value` inside [low, high]; a value outside is noted for the status line."""
+    if low <= value <= high:
+        return value
+    clamped = min(max(value, low), high)
+    notes.append(f"{name}={value:g} is outside the slider range {low:g} to {high:g}, "
+                 f"so it starts at {clamped:g}.")
+    return clamped
+
+
+class PlateauWidget(widgets.VBox):
+    """A slider per ReduceLROnPlateau parameter over one scripted loss curve, one figure."""
+
+    def __init__(
+        self,
+        losses: Sequence[float] | None = None,
+        *,
+        kind: str = "noisy_plateau",
+        seed: int = 0,
+        epochs: int = 40,
+        mode: str = "min",
+        base_lr: float = 0.1,
+        factor: float = 0.5,
+        patience: int = 3,
+        threshold: float = 1e-2,
+        threshold_mode: str = "rel",
+        cooldown: int = 0,
+        min_lr: float = 0.0,
+    ) -> None:
+        super().__init__()
+        if mode not in ("min", "max"):
+            raise ValueError(f"mode must be 'min' or 'max', not {mode!r}.")
+        if threshold_mode not in ("rel", "abs"):
+            raise ValueError(f"threshold_mode must be 'rel' or 'abs', not {threshold_mode!r}.")
+        if not min_lr >= 0:
+            raise ValueError(f"min_lr must be a number >= 0, not {min_lr!r}.")
+        self.losses = [float(v) for v in losses] if losses is not None else scripted_losses(
+            kind, seed, epochs)
+        self.mode, self.base_lr = mode, base_lr
+        self.notes: list[str] = []
+        factor = _clamp("factor", factor, 0.05, 0.95, self.notes)
+        patience = int(_clamp("patience", patience, 0, 20, self.notes))
+        threshold = _clamp("threshold", threshold, 1e-5, 10 ** -0.5, self.notes)
+        cooldown = int(_clamp("cooldown", cooldown, 0, 20, self.notes))
+        style = {"description_width": "110px"}
+        slider = dict(continuous_update=False, style=style)
+        self.factor = widgets.FloatSlider(value=factor, min=0.05, max=0.95, step=0.05,
+                                          description="factor", **slider)
+        self.patience = widgets.IntSlider(value=patience, min=0, max=20,
+                                          description="patience", **slider)
+        self.threshold = widgets.FloatLogSlider(value=threshold, base=10, min=-5, max=-0.5,
+                                                step=0.25, readout_format=".1e",
+                                                description="threshold", **slider)
+        self.threshold_mode = widgets.Dropdown(options=["rel", "abs"], value=threshold_mode,
+                                               description="threshold_mode", style=style)
+        self.cooldown = widgets.IntSlider(value=cooldown, min=0, max=20,
+                                          description="cooldown", **slider)
+        floors = sorted({0.0, 1e-4, 1e-3, 1e-2, float(min_lr)})
+        self.min_lr = widgets.SelectionSlider(options=[(f"{v:g}", v) for v in floors],
+                                              value=float(min_lr), description="min_lr",
+                                              **slider)
+        self.status = widgets.HTML()
+        self.image = widgets.Image(format="png")
+        controls = [self.factor, self.patience, self.threshold, self.threshold_mode,
+                    self.cooldown, self.min_lr]
+        for control in controls:
+            control.observe(self._update, names="value")
+        self.children = [
+            widgets.HBox([widgets.VBox(controls[:3]), widgets.VBox(controls[3:])]),
+            self.status,
+            self.image,
+        ]
+        self.trace: PlateauTrace = simulate_plateau([0.0])
+        self._update()
+
+    def settings(self) -> dict[str, Any]:
+        """The scheduler's keyword arguments as the controls now set them."""
+        return dict(mode=self.mode, factor=self.factor.value, patience=self.patience.value,
+                    threshold=self.threshold.value, threshold_mode=self.threshold_mode.value,
+                    cooldown=self.cooldown.value, min_lr=self.min_lr.value)
+
+    def _update(self, change: Any = None) -> None:
+        self.trace = simulate_plateau(self.losses, base_lr=self.base_lr, **self.settings())
+        lines = [f"<b>{html.escape(self.trace.summary())}</b>"]
+        lines += [html.escape(note) for note in self.notes]
+        self.status.value = "<br>".join(lines)
+        self.image.value = render_png(self.trace)
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
+        # Outside a live kernel the widget view is blank: the PNG and the summary stand in.
+        data = view_bundle(self, **kwargs)
+        png = base64.b64encode(self.image.value).decode("ascii")
+        summary = html.escape(self.trace.summary())
+        data["image/png"] = png
+        data["text/html"] = (f'<img src="data:image/png;base64,{png}" alt="{summary}"/>'
+                             f"<p>{self.status.value}</p>")
+        data["text/plain"] = "\n".join([self.trace.summary(), *self.notes])
+        return data
