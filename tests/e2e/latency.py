@@ -34,22 +34,41 @@ RECORD_WEBSOCKETS = """(() => {
   };
 })();"""
 
-# Arm one measurement: keydown on the handle starts the clock, the <img>'s new src decoded and
-# the next animation frame stop it.
+# Arm one measurement: keydown on the handle starts the clock; the <img>'s new src, its load,
+# and the paint that shows it (Element Timing's renderTime, else the next animation frame after
+# load) stop it.
 ARM_PRESS = """([img, handle]) => {
+  img.setAttribute('elementtiming', 'hiker');
   window.__hikerPress = new Promise((resolve) => {
-    let t0 = null;
+    let t0 = null, src = null, load = null, frame = null;
+    let done = false;
+    const finish = (paint) => {
+      if (done) return;
+      done = true;
+      painter.disconnect();
+      resolve({ t0, src, load, frame, paint });
+    };
+    const painter = new PerformanceObserver((list) => {
+      for (const entry of list.getEntries()) {
+        if (src !== null && entry.renderTime >= src) finish(entry.renderTime);
+      }
+    });
+    try { painter.observe({ type: 'element', buffered: false }); } catch (e) { /* no API */ }
     handle.addEventListener('keydown', () => { t0 = performance.now(); },
                             { capture: true, once: true });
     const observer = new MutationObserver(() => {
       observer.disconnect();
-      const src = performance.now();
-      img.decode().catch(() => null).then(() => requestAnimationFrame(() => {
-        resolve({ t0, src, paint: performance.now() });
-      }));
+      src = performance.now();
+      img.addEventListener('load', () => {
+        load = performance.now();
+        requestAnimationFrame(() => {
+          frame = performance.now();
+          setTimeout(() => finish(null), 200);  // no Element Timing entry: use the frame
+        });
+      }, { once: true });
     });
     observer.observe(img, { attributes: true, attributeFilter: ['src'] });
-    setTimeout(() => { observer.disconnect(); resolve(null); }, 5000);
+    setTimeout(() => { observer.disconnect(); finish(null); }, 5000);
   });
 }"""
 
@@ -74,7 +93,7 @@ class PressTimes:
     sent: float  # the comm message left over the websocket
     image_back: float  # the image message arrived
     src_set: float  # the <img> got its new picture
-    painted: float  # decoded, at the next animation frame
+    painted: float  # painted on screen (Element Timing), else the animation frame after load
 
 
 @dataclass
@@ -84,6 +103,7 @@ class Latency:
     presses: list[PressTimes] = field(default_factory=list)
     messages: list[int] = field(default_factory=list)  # websocket messages in, per press
     missed: int = 0
+    timed_paint: int = 0  # presses whose paint time came from Element Timing
 
     def summary(self) -> str:
         """Median and p90 to the painted picture, and the median of each part."""
@@ -102,9 +122,10 @@ class Latency:
             f"{statistics.median(painted):.0f} ms, p90 {p90:.0f} ms (median parts: keydown -> "
             f"message out {part('sent', None):.0f} ms, -> image back "
             f"{part('image_back', 'sent'):.0f} ms (server, kernel and back), -> <img> updated "
-            f"{part('src_set', 'image_back'):.0f} ms, -> decoded and painted "
+            f"{part('src_set', 'image_back'):.0f} ms, -> painted "
             f"{part('painted', 'src_set'):.0f} ms; {statistics.median(self.messages):.0f} "
-            "websocket messages in per press)"
+            f"websocket messages in per press; paint time from Element Timing in "
+            f"{self.timed_paint} of {len(painted)})"
             + (f"; {self.missed} presses changed no picture" if self.missed else "")
         )
 
@@ -122,10 +143,12 @@ def measure_presses(page: Any, image: Any, handle: Any, presses: int = 20,
         times = page.evaluate("() => window.__hikerPress")
         ws = page.evaluate("() => window.__hikerWs")
         page.wait_for_timeout(settle_ms)
-        if not times or times["t0"] is None:
+        if not times or times["t0"] is None or times["frame"] is None:
             result.missed += 1
             continue
         t0 = times["t0"]
+        result.timed_paint += times["paint"] is not None
+        times["paint"] = times["paint"] if times["paint"] is not None else times["frame"]
         sends = [t for t, _ in ws["sends"][before[0]:] if t >= t0]
         images = [t for t, n in ws["recvs"][before[1]:] if n > 4000 and t <= times["src"]]
         if not sends or not images:
