@@ -462,6 +462,12 @@ def _fell(land: Landscape, xs: list[float], n: int) -> tuple[str, str, int | Non
         why = f"it went on to x = {last:.3g} and never came back"
     else:
         why = f"one stride of {abs(last - xs[-2]):.3g} carried the hiker past the edge"
+    if land.open_ends and n:
+        # The ground goes on past the map: leaving it is when the fall became visible, not
+        # where it ended, so say both.
+        story = (f"Fell: the hiker left the map on the {side} at step {left} and never came back "
+                 f"({why}); after {_steps(n)} it was {abs(last - land.floor):.3g} from the floor.")
+        return "fell", story, left
     return "fell", f"Fell off the {side} edge of the mountain at step {left}: {why}.", left
 
 
