@@ -59,9 +59,11 @@ OUTCOME_RULES: dict[str, str] = {
     ),
     "hovering": (
         "Only with noise: the final window's mean distance from the valley floor is below "
-        "`near` (a tenth of the map), but not every position is within `tolerance`: the noisy "
-        "strides keep the hiker jittering around the floor. The story gives how far it strays "
-        "and its mean height above the floor over that window, altitude(x) - altitude(floor)."
+        "`near` (a tenth of the map) and the window crosses the floor at least twice, but not "
+        "every position is within `tolerance`: the noisy strides keep the hiker jittering "
+        "around the floor (a hiker still creeping up on one side is 'walking'). The story "
+        "gives how far it strays and its mean height above the floor over that window, "
+        "altitude(x) - altitude(floor)."
     ),
     "bouncing": (
         "The final window crosses the nearest minimum at least twice: each stride overshoots."
@@ -460,6 +462,12 @@ def _fell(land: Landscape, xs: list[float], n: int) -> tuple[str, str, int | Non
         why = f"it went on to x = {last:.3g} and never came back"
     else:
         why = f"one stride of {abs(last - xs[-2]):.3g} carried the hiker past the edge"
+    if land.open_ends and n:
+        # The ground goes on past the map: leaving it is when the fall became visible, not
+        # where it ended, so say both.
+        story = (f"Fell: the hiker left the map on the {side} at step {left} and never came back "
+                 f"({why}); after {_steps(n)} it was {abs(last - land.floor):.3g} from the floor.")
+        return "fell", story, left
     return "fell", f"Fell off the {side} edge of the mountain at step {left}: {why}.", left
 
 
@@ -479,10 +487,12 @@ def _judge(
             return _settled(land, xs, place, kind, noise, window)
     if noise:
         for place, kind in minima:
-            if sum(abs(x - place) for x in window) < land.near * len(window):
+            near = sum(abs(x - place) for x in window) < land.near * len(window)
+            # Jittering means on both sides of it: a hiker still creeping up on one side walks.
+            if near and _crossings(window, place) >= 2:
                 return _jittering(land, place, kind, n, window)
     place, kind = min(minima, key=lambda m: abs(last - m[0]))
-    crossings = sum((a - place) * (b - place) < 0 for a, b in pairwise(window))
+    crossings = _crossings(window, place)
     if crossings >= min(2, len(window) - 1) > 0:
         swing = max(abs(b - a) for a, b in pairwise(window))
         where = "the valley floor" if kind == "valley" else f"the dip at x = {place:.2f}"
@@ -505,6 +515,11 @@ def _judge(
         ),
         None,
     )
+
+
+def _crossings(window: list[float], place: float) -> int:
+    """How many strides in the window cross `place` from one side to the other."""
+    return sum((a - place) * (b - place) < 0 for a, b in pairwise(window))
 
 
 def _settled(

@@ -33,6 +33,7 @@ LR_RANGE = (1e-4, 10.0)
 MOMENTUM_RANGE = (0.0, 0.99)
 NOISE_RANGE = (0.0, 4.0)
 STEPS_RANGE = (1, 1000)
+PLAY_INTERVAL_MS = 50  # Play's tick: 20 frames a second
 PNG_COLOURS = 128  # a palette this size draws the figure with no visible loss
 NOISE_HELP = (
     "<b>noise</b>: how far each stride's gradient scatters around the true slope, as a "
@@ -158,7 +159,9 @@ class HikerWidget(widgets.VBox):
         )
         self.resample_button = widgets.Button(description="new noise sample", disabled=not noise)
         self.help = widgets.HTML(f'<small style="color:#555">{NOISE_HELP}</small>')
-        self.play = widgets.Play(value=steps, min=0, max=steps, interval=50, description="play")
+        self.play = widgets.Play(
+            value=steps, min=0, max=steps, interval=PLAY_INTERVAL_MS, description="play"
+        )
         self.image = widgets.Image(format="png")
         self.status = widgets.HTML()
         # Stable CSS hooks for the browser test and for anyone styling the lesson.
@@ -459,11 +462,12 @@ class HikerWidget(widgets.VBox):
             return
         steps = max(self.steps_slider.value, 1)
         momenta = hike.momenta or [self.momentum_slider.value]
-        edges = [land.edge_lr(m) for m in momenta]
         if max(momenta) - min(momenta) > 1e-9:
+            edges = [2.0 * (1.0 + m) / land.curvature for m in momenta]  # edge_lr, step by step
             self._edge_line.set_data([*range(len(edges)), len(edges)], [*edges, edges[-1]])
         else:
-            self._edge_line.set_data([0, steps], [edges[0], edges[0]])
+            edge = land.edge_lr(momenta[0])
+            self._edge_line.set_data([0, steps], [edge, edge])
 
     def _canvas_rgb(self) -> Image.Image:
         width, height = self._canvas.get_width_height()

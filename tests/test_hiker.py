@@ -174,7 +174,8 @@ def test_falling_stops_the_hike_and_says_why():
     assert hike.outcome == "fell" and hike.event_step == 2 < hike.steps < 300
     assert not BOWL.on_ground(hike.positions[-1]) and math.isnan(hike.altitudes[-1])
     assert all(not BOWL.on_map(x) for x in hike.positions[2:])
-    assert "at step 2: each stride overshot more than the last" in hike.story
+    assert "at step 2 and never came back (each stride overshot more than the last)" in hike.story
+    assert f"after {hike.steps} steps" in hike.story
     # The ravine's map ends at cliffs: the first stride past the edge is the fall.
     cliff = simulate_hike("ravine", 5.0, steps=300)
     assert cliff.outcome == "fell" and cliff.event_step == cliff.steps == 1

@@ -1,0 +1,19 @@
+"""A noisy hiker hovers only when it jitters around the floor; one still creeping up walks."""
+
+from __future__ import annotations
+
+from course_utils import simulate_hike
+
+
+def test_a_slow_noisy_hiker_on_one_side_is_walking_not_hovering() -> None:
+    # At lr 0.005 the pull shrinks the distance by 1% a step: after 200 steps the hiker is
+    # still about half a unit short of the floor, on one side of it, whatever the noise.
+    for seed in range(5):
+        hike = simulate_hike("bowl", 0.005, steps=200, noise=1.0, seed=seed)
+        assert hike.outcome == "walking", hike.story
+        assert all(x < 0 for x in hike.positions[-20:])
+
+
+def test_a_large_constant_rate_with_noise_hovers_across_the_floor() -> None:
+    outcomes = [simulate_hike("bowl", 0.5, steps=200, noise=1.0, seed=s).outcome for s in range(10)]
+    assert outcomes.count("hovering") >= 8, outcomes
