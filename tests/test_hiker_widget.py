@@ -108,6 +108,11 @@ def test_extreme_settings_never_raise(hiker):
                     hiker.momentum_slider.value = 0.99
                     hiker.play_step()
                     assert bytes(hiker.image.value).startswith(PNG) and hiker.status.value
+                    hiker.noise_slider.value = hiker.noise_slider.max
+                    hiker.resample_button.click()
+                    hiker.play_step()
+                    assert bytes(hiker.image.value).startswith(PNG) and hiker.status.value
+                    hiker.noise_slider.value = 0
 
 
 def test_static_viewers_get_a_picture_and_the_story(hiker):
