@@ -194,7 +194,7 @@ def print_widget_rows() -> None:
         ("noise=1.0", "play", "one frame of Play, noise 1.0"),
     ]:
         lat = measure_widget_latency(30, args, control)
-        print(f"| hiker: {what}, to the new image leaving the kernel (median, p90) | "
+        print(f"| hiker: {what}, to the new picture leaving the kernel (median, p90) | "
               f"{lat['median_ms']:.0f} ms, {lat['p90_ms']:.0f} ms | median under 50 ms |")
 
 
