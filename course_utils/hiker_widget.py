@@ -1,11 +1,14 @@
 """The hiker widget: sliders wired to `simulate_hike`, one figure updated in place.
 
-The figure is drawn once per landscape and run length (the mountain, axes and
-labels) and cached; a slider change redraws only the moving parts (footsteps,
-the hiker, the LR, edge and altitude lines) over that cached background, and
-sends the result as a small palette PNG (64 colours, about 13 kB against 30 kB
-for full colour, and half the time to encode) to an `ipywidgets.Image`. The axes
-never rescale: the LR axis is logarithmic and spans the whole LR slider.
+The figure's still parts (the mountain, axes, labels) are drawn once per
+landscape and run length, and shown as a small palette PNG in an
+`ipywidgets.Image`. The moving parts (footsteps, the hiker, the LR, edge and
+altitude lines, the verdict) are matplotlib artists too, but a slider change
+sends them as an SVG overlay (`course_utils.svg_overlay`) laid over the PNG in the
+same grid cell: a few kilobytes of text the browser draws at once, where a new
+PNG had to be drawn, encoded, sent, loaded and decoded. Viewers without a kernel
+get the whole figure as one PNG. The axes never rescale: the LR axis is
+logarithmic and spans the whole LR slider.
 
 It uses only what ipywidgets 7.7 and 8 both know (no `tooltip=`): help text
 sits in a small HTML line under the controls.
@@ -28,12 +31,14 @@ from PIL import Image
 
 from course_utils.hiker import LANDSCAPES, Hike, _number, _whole, simulate_hike
 from course_utils.schedules import SCHEDULE_PRESETS, Param
+from course_utils.svg_overlay import SvgOverlay
 
 LR_RANGE = (1e-4, 10.0)
 MOMENTUM_RANGE = (0.0, 0.99)
 NOISE_RANGE = (0.0, 4.0)
 STEPS_RANGE = (1, 1000)
 PLAY_INTERVAL_MS = 50  # Play's tick: 20 frames a second
+FIGURE_PX = (600, 368)  # the figure's size in pixels: 7.5 x 4.6 inches at 80 dpi
 PNG_COLOURS = 128  # a palette this size draws the figure with no visible loss
 NOISE_HELP = (
     "<b>noise</b>: how far each stride's gradient scatters around the true slope, as a "
@@ -162,13 +167,26 @@ class HikerWidget(widgets.VBox):
         self.play = widgets.Play(
             value=steps, min=0, max=steps, interval=PLAY_INTERVAL_MS, description="play"
         )
-        self.image = widgets.Image(format="png")
+        # The still figure and the moving overlay share one grid cell, so they lie one on the other.
+        self.image = widgets.Image(
+            format="png", layout=widgets.Layout(grid_area="picture", width="100%", margin="0")
+        )
+        self.overlay = widgets.HTML(
+            layout=widgets.Layout(grid_area="picture", width="100%", margin="0")
+        )
+        self.picture = widgets.GridBox(
+            [self.image, self.overlay],
+            layout=widgets.Layout(
+                grid_template_areas='"picture"', width=f"{FIGURE_PX[0]}px", max_width="100%"
+            ),
+        )
         self.status = widgets.HTML()
         # Stable CSS hooks for the browser test and for anyone styling the lesson.
         self.lr_slider.add_class("hiker-lr-slider")
         self.noise_slider.add_class("hiker-noise-slider")
         self.play.add_class("hiker-play")
         self.image.add_class("hiker-image")
+        self.overlay.add_class("hiker-overlay")
         self.status.add_class("hiker-status")
         self.params_box = widgets.HBox()
         self.param_controls: dict[str, widgets.Widget] = {}
@@ -205,7 +223,7 @@ class HikerWidget(widgets.VBox):
                 self.params_box,
                 self.help,
                 self.play,
-                self.image,
+                self.picture,
                 self.status,
             ]
         )
@@ -308,7 +326,7 @@ class HikerWidget(widgets.VBox):
         """Draw the parts that stay put, and cache them as the background."""
         land = LANDSCAPES[self.landscape_dropdown.value]
         steps = self.steps_slider.value
-        fig = Figure(figsize=(7.5, 4.6), dpi=80, layout="constrained")
+        fig = Figure(figsize=(FIGURE_PX[0] / 80, FIGURE_PX[1] / 80), dpi=80, layout="constrained")
         canvas = FigureCanvasAgg(fig)
         grid = fig.add_gridspec(2, 2, height_ratios=(1.4, 1))
         mountain = fig.add_subplot(grid[0, :])
@@ -382,6 +400,9 @@ class HikerWidget(widgets.VBox):
         self._figure, self._canvas = fig, canvas
         self._background = canvas.copy_from_bbox(fig.bbox)
         self._palette = self._make_palette()
+        self._svg = SvgOverlay(fig, prefix=f"hiker{id(self):x}")
+        self._mountain = mountain
+        self.image.value = self._png()  # the still figure; the overlay draws the rest
 
     def _show(self, frame: int) -> None:
         """Draw the hike up to step `frame` over the cached background, and send the PNG."""
@@ -415,6 +436,20 @@ class HikerWidget(widgets.VBox):
         alts = [a for a in hike.altitudes[: frame + 1] if math.isfinite(a)]
         self._alt_line.set_data(range(len(alts)), alts)
         self._draw_edge()
+        self._frame = frame
+        words = f"{symbol} {word}" if done else f"step {frame}"
+        self.overlay.value = self._svg.svg(
+            [*(self._svg.line(line) for line in self._moving),
+             self._svg.text(0.99, 0.95, self._mountain, words, colour, 11)]
+        )
+        self.status.value = self._status_html(frame)
+
+    def composite_png(self) -> bytes:
+        """The whole figure as one PNG, still and moving parts, for viewers without a kernel."""
+        hike = self.hike
+        done = self._frame >= hike.steps
+        _, symbol, _, colour = LOOKS[hike.outcome] if done else ("", "", "", "0.1")
+        word = LOOKS[hike.outcome][0] if done else ""
         # Rendered (once) before the frame is drawn, as rendering it draws on the canvas.
         label = self._verdict_label(f"{symbol} {word}", colour) if done else None
         self._canvas.restore_region(self._background)
@@ -422,8 +457,7 @@ class HikerWidget(widgets.VBox):
             self._figure.draw_artist(artist)
         if label is not None:  # on top, as a boxed label is
             self._canvas.restore_region(label)
-        self.image.value = self._png()
-        self.status.value = self._status_html(frame)
+        return self._png()
 
     def _verdict_label(self, text: str, colour: str) -> Any:
         """The verdict's boxed label over the background, rendered once and kept as pixels."""
@@ -520,7 +554,7 @@ class HikerWidget(widgets.VBox):
     def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
         """The live widget, plus a picture and the story for viewers without a kernel."""
         data = super()._repr_mimebundle_(**kwargs)
-        png = base64.b64encode(self.image.value).decode("ascii")
+        png = base64.b64encode(self.composite_png()).decode("ascii")
         data["image/png"] = png
         data["text/html"] = (
             f'<img src="data:image/png;base64,{png}" alt="{html.escape(self.hike.story)}"/>'

@@ -155,20 +155,25 @@ def _nbval_seconds(notebook: Path, env: dict[str, str]) -> float:
     return took if proc.returncode == 0 else float("nan")
 
 
-def bench_lessons() -> tuple[float, dict[str, float]]:
-    """Seconds for the import-only notebook, and for each lesson, each in its own pytest process."""
-    scratch = Path(tempfile.mkdtemp(prefix="lr_course_bench_"))
-    env = {**os.environ, "LR_COURSE_PROGRESS": str(scratch / "p.json")}
-    floor_nb = scratch / "import_only.ipynb"
-    floor_nb.write_text(json.dumps({
+def floor_notebook(folder: Path) -> Path:
+    """Write the import-only notebook into `folder` and return its path."""
+    path = folder / "import_only.ipynb"
+    path.write_text(json.dumps({
         "cells": [{"cell_type": "code", "execution_count": None, "id": "floor", "metadata": {},
                    "outputs": [], "source": FLOOR_SOURCE}],
         "metadata": {"kernelspec": {"display_name": "Python 3", "language": "python",
                                     "name": "python3"}},
         "nbformat": 4, "nbformat_minor": 5,
     }), encoding="utf-8")
+    return path
+
+
+def bench_lessons() -> tuple[float, dict[str, float]]:
+    """Seconds for the import-only notebook, and for each lesson, each in its own pytest process."""
+    scratch = Path(tempfile.mkdtemp(prefix="lr_course_bench_"))
+    env = {**os.environ, "LR_COURSE_PROGRESS": str(scratch / "p.json")}
     try:
-        floor = _nbval_seconds(floor_nb, env)
+        floor = _nbval_seconds(floor_notebook(scratch), env)
         times = {nb.name: _nbval_seconds(nb, env)
                  for nb in sorted((ROOT / "lessons").glob("[0-9][0-9]_*.ipynb"))}
     finally:
@@ -189,7 +194,7 @@ def print_widget_rows() -> None:
         ("noise=1.0", "play", "one frame of Play, noise 1.0"),
     ]:
         lat = measure_widget_latency(30, args, control)
-        print(f"| hiker: {what}, to the new image leaving the kernel (median, p90) | "
+        print(f"| hiker: {what}, to the new picture leaving the kernel (median, p90) | "
               f"{lat['median_ms']:.0f} ms, {lat['p90_ms']:.0f} ms | median under 50 ms |")
 
 

@@ -1,10 +1,11 @@
 """How fast the hiker widget answers a slider, measured through a real kernel.
 
 A Jupyter frontend changes a slider by sending a `comm_msg` "update" to the
-kernel; the kernel runs the hike, redraws and sends the new PNG back as a
-`comm_msg` on iopub. This script plays the frontend: it sends the LR update and
-times until the image update arrives, so the figure is end to end, as a learner
-dragging the slider would feel it (minus the browser's own drawing).
+kernel; the kernel runs the hike, redraws and sends the new picture back as a
+`comm_msg` on iopub (the SVG overlay of the moving parts; a widget without one
+sends a new PNG). This script plays the frontend: it sends the LR update and
+times until the picture's update arrives, so the figure is end to end, as a
+learner dragging the slider would feel it (minus the browser's own drawing).
 
 Run it as a script: `python tests/bench_widget.py`.
 """
@@ -20,20 +21,23 @@ from jupyter_client.manager import start_new_kernel
 SETUP = """
 from course_utils.hiker_widget import HikerWidget
 hiker = HikerWidget({args})
-print(hiker.{control}.model_id, hiker.image.model_id, hiker.play.max)
+picture = getattr(hiker, "overlay", hiker.image)  # what changes: the overlay, else the image
+print(hiker.{control}.model_id, picture.model_id, hiker.play.max)
 """
 
 
-def _image_update(kc, image_id: str, timeout: float) -> bool:
-    """Wait for the comm message that carries a new image for `image_id`."""
+def _picture_update(kc, picture_id: str, timeout: float) -> bool:
+    """Wait for the comm message that carries a new picture for `picture_id`."""
     deadline = time.perf_counter() + timeout
     while time.perf_counter() < deadline:
         msg = kc.get_iopub_msg(timeout=max(deadline - time.perf_counter(), 0.001))
         content = msg["content"]
+        data = content.get("data", {})
         if (
             msg["msg_type"] == "comm_msg"
-            and content.get("comm_id") == image_id
-            and ["value"] in content["data"].get("buffer_paths", [])
+            and content.get("comm_id") == picture_id
+            and data.get("method") == "update"
+            and ("value" in data.get("state", {}) or ["value"] in data.get("buffer_paths", []))
         ):
             return True
     return False
@@ -42,7 +46,7 @@ def _image_update(kc, image_id: str, timeout: float) -> bool:
 def measure_widget_latency(
     n: int = 30, widget_args: str = "", control: str = "lr_slider"
 ) -> dict[str, float]:
-    """Median and p90 milliseconds from a control's update to the new image leaving the kernel.
+    """Median and p90 milliseconds from a control's update to the new picture leaving the kernel.
 
     `control` is "lr_slider" (a random LR each time) or "play" (the next animation frame).
     """
@@ -54,7 +58,7 @@ def measure_widget_latency(
             output_hook=lambda msg: outputs.append(msg),
         )
         assert reply["content"]["status"] == "ok", reply["content"]
-        control_id, image_id, frames = "".join(
+        control_id, picture_id, frames = "".join(
             m["content"].get("text", "") for m in outputs if m["msg_type"] == "stream"
         ).split()
         rng = random.Random(0)
@@ -67,8 +71,8 @@ def measure_widget_latency(
             }
             start = time.perf_counter()
             kc.session.send(kc.shell_channel.socket, "comm_msg", content)
-            if not _image_update(kc, image_id, timeout=10):
-                raise RuntimeError("The kernel sent no new image within 10 s.")
+            if not _picture_update(kc, picture_id, timeout=10):
+                raise RuntimeError("The kernel sent no new picture within 10 s.")
             times.append((time.perf_counter() - start) * 1000)
             time.sleep(0.05)
         times = times[3:]
@@ -94,7 +98,7 @@ if __name__ == "__main__":
     for args, control in CASES:
         result = measure_widget_latency(30, args, control)
         print(
-            f"HikerWidget({args}): {control} -> new image, n={result['n']}: "
+            f"HikerWidget({args}): {control} -> new picture, n={result['n']}: "
             f"median {result['median_ms']:.1f} ms, p90 {result['p90_ms']:.1f} ms, "
             f"max {result['max_ms']:.1f} ms"
         )

@@ -37,11 +37,11 @@ def test_controls_are_what_the_learner_needs(hiker):
 
 
 def test_lr_slider_changes_the_picture_and_the_story(hiker):
-    before_image, before_status = hiker.image.value, hiker.status.value
+    before_image, before_status = hiker.overlay.value, hiker.status.value
     before_trail = list(hiker._trail.get_xdata())
     hiker.lr_slider.value = 1.5
     assert hiker.hike.outcome == "fell" and "FELL OFF" in hiker.status.value
-    assert hiker.image.value != before_image and hiker.status.value != before_status
+    assert hiker.overlay.value != before_image and hiker.status.value != before_status
     assert list(hiker._trail.get_xdata()) != before_trail
     # Fallen hikers are drawn at the edge of the map, falling.
     assert hiker._trail.get_xdata()[-1] == LANDSCAPES["bowl"].x_range[1]
@@ -74,16 +74,16 @@ def test_every_schedule_and_its_parameter_ranges_work(hiker):
 
 
 def test_play_step_animates_step_by_step(hiker):
-    final_image = hiker.image.value
+    final_image = hiker.overlay.value
     hiker.play_step()  # at the end, a step wraps to the start
     assert hiker.play.value == 0 and hiker.status.value.startswith("Step 0 of")
-    start_image = hiker.image.value
+    start_image = hiker.overlay.value
     hiker.play_step()
     assert hiker.play.value == 1 and hiker.status.value.startswith("Step 1 of")
     assert len(hiker._trail.get_xdata()) == 2 and len(hiker._lr_line.get_xdata()) == 1
-    assert hiker.image.value not in (start_image, final_image)
+    assert hiker.overlay.value not in (start_image, final_image)
     hiker.play.value = hiker.play.max
-    assert "VALLEY" in hiker.status.value and hiker.image.value == final_image
+    assert "VALLEY" in hiker.status.value and hiker.overlay.value == final_image
 
 
 def test_steps_and_landscape_redraw_with_new_axes(hiker):
@@ -108,6 +108,12 @@ def test_extreme_settings_never_raise(hiker):
                     hiker.momentum_slider.value = 0.99
                     hiker.play_step()
                     assert bytes(hiker.image.value).startswith(PNG) and hiker.status.value
+                    assert hiker.overlay.value.startswith("<svg")
+                    hiker.noise_slider.value = hiker.noise_slider.max
+                    hiker.resample_button.click()
+                    hiker.play_step()
+                    assert bytes(hiker.image.value).startswith(PNG) and hiker.status.value
+                    hiker.noise_slider.value = 0
 
 
 def test_static_viewers_get_a_picture_and_the_story(hiker):
@@ -143,11 +149,11 @@ def test_noisy_hikes_are_deterministic_while_dragging_and_resample_on_request():
     w = HikerWidget(noise=1.0, lr=0.3)
     assert w.hike.outcome == "hovering" and "HOVERING" in w.status.value
     assert not w.resample_button.disabled and "sample 0" in w.status.value
-    first_positions, first_image = w.hike.positions, w.image.value
+    first_positions, first_image = w.hike.positions, w.overlay.value
     w.lr_slider.value = 0.05
     assert w.hike.positions != first_positions
     w.lr_slider.value = 0.3
-    assert w.hike.positions == first_positions and w.image.value == first_image
+    assert w.hike.positions == first_positions and w.overlay.value == first_image
     w.resample_button.click()
     assert w.seed == 1 and "sample 1" in w.status.value
     assert w.hike.positions != first_positions
@@ -232,7 +238,7 @@ def test_works_on_ipywidgets_7_and_8_no_tooltips():
     assert seen > 15
 
 
-def test_the_picture_is_a_small_palette_png(hiker):
+def test_the_still_figure_is_a_small_palette_png_under_an_svg_overlay(hiker):
     import io
 
     from PIL import Image
@@ -241,3 +247,35 @@ def test_the_picture_is_a_small_palette_png(hiker):
     assert picture.format == "PNG" and picture.mode == "P"
     assert picture.size == hiker._canvas.get_width_height()
     assert len(hiker.image.value) < 25_000
+    assert hiker.picture.children == (hiker.image, hiker.overlay)
+    assert hiker.image.layout.grid_area == hiker.overlay.layout.grid_area == "picture"
+    # The still figure does not change with the LR; the overlay does, and names the verdict.
+    still = hiker.image.value
+    hiker.lr_slider.value = 3.0
+    assert hiker.image.value == still and "FELL OFF" in hiker.overlay.value
+    width, height = hiker._canvas.get_width_height()
+    assert f'viewBox="0 0 {width} {height}"' in hiker.overlay.value
+    assert len(hiker.overlay.value) < 20_000
+
+
+def test_overlay_lines_lie_where_matplotlib_draws_them(hiker):
+    """The SVG's points are the artists' own display coordinates, y measured from the top."""
+    import re
+
+    hiker.lr_slider.value = 0.3
+    line = hiker._lr_line
+    x, y = line.get_transform().transform((line.get_xdata()[0], line.get_ydata()[0]))
+    height = hiker._canvas.get_width_height()[1]
+    assert f"M{x:.1f} {height - y:.1f}L" in hiker.overlay.value
+    # One clip path per axes, and every line of an axes clipped to it.
+    assert len(re.findall("<clipPath", hiker.overlay.value)) == len(hiker._figure.axes)
+
+
+def test_composite_png_holds_the_whole_figure(hiker):
+    import io
+
+    from PIL import Image, ImageChops
+
+    still = Image.open(io.BytesIO(bytes(hiker.image.value))).convert("RGB")
+    whole = Image.open(io.BytesIO(hiker.composite_png())).convert("RGB")
+    assert still.size == whole.size and ImageChops.difference(still, whole).getbbox() is not None

@@ -34,51 +34,61 @@ RECORD_WEBSOCKETS = """(() => {
   };
 })();"""
 
-# Arm one measurement: keydown on the handle starts the clock; the <img>'s new src, its load,
-# and the paint that shows it (Element Timing's renderTime, else the next animation frame after
-# load) stop it.
-ARM_PRESS = """([img, handle]) => {
-  img.setAttribute('elementtiming', 'hiker');
+# Arm one measurement: keydown on the handle starts the clock; the picture's change stops it.
+# The picture is the hiker's SVG overlay (or, for a widget without one, its <img>): the time
+# it changed in the page, and the time the frame that shows it was painted: right after the
+# next animation frame's rendering (requestAnimationFrame, then a posted message); for an
+# <img>, Element Timing's paint time of the new image where the browser reports it.
+ARM_PRESS = """([target, handle]) => {
+  const isImage = target.tagName === 'IMG';
+  if (isImage) target.setAttribute('elementtiming', 'hiker');
   window.__hikerPress = new Promise((resolve) => {
-    let t0 = null, src = null, load = null, frame = null;
-    let done = false;
+    let t0 = null, src = null, frame = null, done = false;
     const finish = (paint) => {
       if (done) return;
       done = true;
       painter.disconnect();
-      resolve({ t0, src, load, frame, paint });
+      resolve({ t0, src, frame, paint, isImage });
     };
     const painter = new PerformanceObserver((list) => {
       for (const entry of list.getEntries()) {
         if (src !== null && entry.renderTime >= src) finish(entry.renderTime);
       }
     });
-    try { painter.observe({ type: 'element', buffered: false }); } catch (e) { /* no API */ }
+    if (isImage) {
+      try { painter.observe({ type: 'element', buffered: false }); } catch (e) { /* no API */ }
+    }
     handle.addEventListener('keydown', () => { t0 = performance.now(); },
                             { capture: true, once: true });
+    const afterPaint = () => requestAnimationFrame(() => {
+      const channel = new MessageChannel();
+      channel.port1.onmessage = () => {
+        frame = performance.now();
+        if (isImage) setTimeout(() => finish(null), 200); else finish(frame);
+      };
+      channel.port2.postMessage(null);
+    });
     const observer = new MutationObserver(() => {
       observer.disconnect();
       src = performance.now();
-      img.addEventListener('load', () => {
-        load = performance.now();
-        requestAnimationFrame(() => {
-          frame = performance.now();
-          setTimeout(() => finish(null), 200);  // no Element Timing entry: use the frame
-        });
-      }, { once: true });
+      if (isImage) target.addEventListener('load', afterPaint, { once: true });
+      else afterPaint();
     });
-    observer.observe(img, { attributes: true, attributeFilter: ['src'] });
+    observer.observe(target, isImage ? { attributes: true, attributeFilter: ['src'] }
+                                     : { childList: true, subtree: true, characterData: true });
     setTimeout(() => { observer.disconnect(); finish(null); }, 5000);
   });
 }"""
 
-# Count the pictures Play shows: each new src, time-stamped once decoded.
-COUNT_FRAMES = """(img) => {
+# Count the pictures Play shows: each change of the picture, time-stamped.
+COUNT_FRAMES = """(target) => {
   window.__hikerFrames = [];
   window.__hikerFrameObserver = new MutationObserver(() => {
-    img.decode().catch(() => null).then(() => window.__hikerFrames.push(performance.now()));
+    window.__hikerFrames.push(performance.now());
   });
-  window.__hikerFrameObserver.observe(img, { attributes: true, attributeFilter: ['src'] });
+  window.__hikerFrameObserver.observe(
+    target, target.tagName === 'IMG' ? { attributes: true, attributeFilter: ['src'] }
+                                     : { childList: true, subtree: true, characterData: true });
 }"""
 STOP_COUNTING = """() => {
   window.__hikerFrameObserver.disconnect();
@@ -91,9 +101,9 @@ class PressTimes:
     """One key press, in milliseconds from its keydown."""
 
     sent: float  # the comm message left over the websocket
-    image_back: float  # the image message arrived
-    src_set: float  # the <img> got its new picture
-    painted: float  # painted on screen (Element Timing), else the animation frame after load
+    image_back: float  # the picture's message arrived
+    src_set: float  # the page's picture changed (the overlay's SVG, or the <img>'s src)
+    painted: float  # the frame that shows it was painted
 
 
 @dataclass
@@ -103,7 +113,7 @@ class Latency:
     presses: list[PressTimes] = field(default_factory=list)
     messages: list[int] = field(default_factory=list)  # websocket messages in, per press
     missed: int = 0
-    timed_paint: int = 0  # presses whose paint time came from Element Timing
+    timed_paint: int = 0  # <img> presses whose paint time came from Element Timing
 
     def summary(self) -> str:
         """Median and p90 to the painted picture, and the median of each part."""
@@ -121,16 +131,16 @@ class Latency:
             f"key press -> new picture in Chromium, n={len(painted)}: median "
             f"{statistics.median(painted):.0f} ms, p90 {p90:.0f} ms (median parts: keydown -> "
             f"message out {part('sent', None):.0f} ms, -> image back "
-            f"{part('image_back', 'sent'):.0f} ms (server, kernel and back), -> <img> updated "
-            f"{part('src_set', 'image_back'):.0f} ms, -> painted "
+            f"{part('image_back', 'sent'):.0f} ms (server, kernel and back), -> picture "
+            f"updated in the page {part('src_set', 'image_back'):.0f} ms, -> painted "
             f"{part('painted', 'src_set'):.0f} ms; {statistics.median(self.messages):.0f} "
-            f"websocket messages in per press; paint time from Element Timing in "
-            f"{self.timed_paint} of {len(painted)})"
+            "websocket messages in per press"
+            + (f"; Element Timing gave {self.timed_paint}" if self.timed_paint else "") + ")"
             + (f"; {self.missed} presses changed no picture" if self.missed else "")
         )
 
 
-def measure_presses(page: Any, image: Any, handle: Any, presses: int = 20,
+def measure_presses(page: Any, picture: Any, handle: Any, presses: int = 20,
                     keys: tuple[str, str] = ("ArrowRight", "ArrowLeft"),
                     settle_ms: int = 400) -> Latency:
     """Press the slider's keys one at a time, alternating, and time each new picture."""
@@ -138,7 +148,7 @@ def measure_presses(page: Any, image: Any, handle: Any, presses: int = 20,
     handle.focus()
     for i in range(presses):
         before = page.evaluate("() => [__hikerWs.sends.length, __hikerWs.recvs.length]")
-        page.evaluate(ARM_PRESS, [image.element_handle(), handle.element_handle()])
+        page.evaluate(ARM_PRESS, [picture.element_handle(), handle.element_handle()])
         handle.press(keys[i % 2])
         times = page.evaluate("() => window.__hikerPress")
         ws = page.evaluate("() => window.__hikerWs")
@@ -147,10 +157,12 @@ def measure_presses(page: Any, image: Any, handle: Any, presses: int = 20,
             result.missed += 1
             continue
         t0 = times["t0"]
-        result.timed_paint += times["paint"] is not None
+        result.timed_paint += times["isImage"] and times["paint"] is not None
         times["paint"] = times["paint"] if times["paint"] is not None else times["frame"]
         sends = [t for t, _ in ws["sends"][before[0]:] if t >= t0]
-        images = [t for t, n in ws["recvs"][before[1]:] if n > 4000 and t <= times["src"]]
+        # The picture's message: the largest one in before the picture changed.
+        arrived = [(n, t) for t, n in ws["recvs"][before[1]:] if t0 <= t <= times["src"]]
+        images = [max(arrived)[1]] if arrived else []
         if not sends or not images:
             result.missed += 1
             continue
@@ -160,10 +172,10 @@ def measure_presses(page: Any, image: Any, handle: Any, presses: int = 20,
     return result
 
 
-def measure_play(page: Any, image: Any, play: Any, interval: int, seconds: float = 4.0) -> str:
+def measure_play(page: Any, picture: Any, play: Any, interval: int, seconds: float = 4.0) -> str:
     """Press Play, count the pictures shown for `seconds`, and pause; the frame rate in words."""
     buttons = play.locator("button")
-    page.evaluate(COUNT_FRAMES, image.element_handle())
+    page.evaluate(COUNT_FRAMES, picture.element_handle())
     buttons.nth(0).click()
     page.wait_for_timeout(int(seconds * 1000))
     frames = page.evaluate(STOP_COUNTING)

@@ -23,9 +23,11 @@ ANY_CELL_BUSY = """(notebook) => {
   return prompts.some((p) => p.textContent.includes('*'));
 }"""
 
-# SHA-256 of the bytes an <img> shows (ipywidgets' Image uses a blob: URL).
+# SHA-256 of the bytes an <img> shows (ipywidgets' Image uses a blob: URL), or of the markup
+# of anything else (the hiker's SVG overlay).
 IMAGE_DIGEST = """async (img) => {
-  const bytes = await (await fetch(img.src)).arrayBuffer();
+  const bytes = img.tagName === 'IMG' ? await (await fetch(img.src)).arrayBuffer()
+                                      : new TextEncoder().encode(img.innerHTML);
   const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
   return [...digest].map((b) => b.toString(16).padStart(2, '0')).join('');
 }"""
@@ -129,11 +131,17 @@ class LessonPage:
         return hiker.locator("img.hiker-image, .hiker-image img, img.widget-image").first
 
     @staticmethod
+    def hiker_picture(hiker: Any) -> Any:
+        """What changes when the hiker moves: its SVG overlay, else (older widgets) its image."""
+        overlay = hiker.locator(".hiker-overlay .widget-html-content")
+        return overlay.first if overlay.count() else LessonPage.hiker_image(hiker)
+
+    @staticmethod
     def hiker_status(hiker: Any) -> Any:
         """The hiker's status line: by its class (there are other HTML lines), else any HTML."""
         status = hiker.locator(".hiker-status")
         return status.first if status.count() else hiker.locator(".widget-html-content").first
 
     def image_digest(self, image: Any) -> str:
-        """SHA-256 of the bytes `image` shows."""
+        """SHA-256 of the bytes `image` shows (of its markup, if it is not an <img>)."""
         return str(image.evaluate(IMAGE_DIGEST))

@@ -93,10 +93,10 @@ def test_run_all_then_move_the_hiker_slider(
     hiker = lesson_page.hiker()
     assert hiker.count() == 1, "expected one rendered hiker with an 'LR' slider"
     hiker.scroll_into_view_if_needed()
-    image = lesson_page.hiker_image(hiker)
+    lesson_page.hiker_image(hiker).wait_for()
+    image = lesson_page.hiker_picture(hiker)  # what moves: the SVG overlay over the still figure
     status = lesson_page.hiker_status(hiker)
     handle = lesson_page.lr_handle(hiker)
-    image.wait_for()
     before_png = artifacts_dir / "hiker_before.png"
     hiker.screenshot(path=str(before_png))
     image_before = lesson_page.image_digest(image)
