@@ -32,6 +32,7 @@ from PIL import Image
 from course_utils.hiker import LANDSCAPES, Hike, _number, _whole, simulate_hike
 from course_utils.schedules import SCHEDULE_PRESETS, Param
 from course_utils.svg_overlay import SvgOverlay
+from course_utils.widget_bundle import view_bundle
 
 LR_RANGE = (1e-4, 10.0)
 MOMENTUM_RANGE = (0.0, 0.99)
@@ -553,7 +554,7 @@ class HikerWidget(widgets.VBox):
     # ---- outside a live kernel --------------------------------------------
     def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
         """The live widget, plus a picture and the story for viewers without a kernel."""
-        data = super()._repr_mimebundle_(**kwargs)
+        data = view_bundle(self, **kwargs)
         png = base64.b64encode(self.composite_png()).decode("ascii")
         data["image/png"] = png
         data["text/html"] = (
