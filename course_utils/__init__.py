@@ -66,6 +66,8 @@ _EXPORTS: dict[str, str] = {
     "PlateauTrace": "plateau",
     "scripted_losses": "plateau",
     "lint_schedule": "lint",
+    "run_data_parallel": "distributed",
+    "DataParallelRun": "distributed",
     "trace_param_groups": "param_trace",
 }
 
