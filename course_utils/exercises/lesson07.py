@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import math
+import random
+from typing import Any
 
 from torch.optim import Optimizer
 from torch.optim import lr_scheduler as lrs
 
 from course_utils.checks import (
     Exercise,
+    Knob,
     Wrong,
     choice_check,
     function_check,
     number_check,
+    peak_step,
     schedule_check,
 )
 from course_utils.warmup import linear_with_warmup
@@ -33,8 +37,15 @@ STEP_CASES = [
     {"epochs": 10, "batches": 250, "accumulation": 3},
     {"epochs": 4, "batches": 1, "accumulation": 2},
 ]
+
+
+def _draw_run(rng: random.Random) -> dict[str, int]:
+    return {"epochs": rng.randint(1, 20), "batches": rng.randint(1, 3000),
+            "accumulation": rng.randint(1, 16)}
+
+
 check_steps = function_check(optimizer_steps_reference, STEP_CASES, tol=0.0,
-                             name="optimizer_steps")
+                             name="optimizer_steps", draw=_draw_run)
 
 
 def _steps_floor(epochs: int, batches: int, accumulation: int) -> int:
@@ -54,15 +65,37 @@ def linear_warmup_reference(optimizer: Optimizer) -> lrs.LambdaLR:
     return linear_with_warmup(optimizer, WARMUP, TOTAL)
 
 
-check_linear_warmup = schedule_check(linear_warmup_reference, TOTAL, base_lr=0.1)
+
+
+def _vary_linear_warmup(name: str, value: Any) -> Any:
+    params = {"warmup_steps": WARMUP, "total_steps": TOTAL, **{name: value}}
+    return lambda opt: linear_with_warmup(opt, **params)
+
+
+def _total_guesses(y: list[float]) -> list[int]:
+    """Where a straight decay through the learner's last two LRs would reach 0."""
+    if len(y) < 2 or y[-2] <= y[-1]:
+        return []
+    return [round(len(y) - 1 + y[-1] / (y[-2] - y[-1]))]
+
+
+LINEAR_WARMUP_KNOBS = (
+    Knob("warmup_steps", lambda y: [peak_step(y)],
+         "The warmup ends where the LR first reaches its peak: step 10, counting from 0."),
+    Knob("total_steps", _total_guesses,
+         "The decay reaches 0 at step 100, so it spans the 90 steps after the warmup."),
+)
+check_linear_warmup = schedule_check(linear_warmup_reference, TOTAL, base_lr=0.1,
+                                     knobs=LINEAR_WARMUP_KNOBS, vary=_vary_linear_warmup)
 
 
 def _short_warmup(optimizer: Optimizer) -> lrs.LambdaLR:
     return lrs.LambdaLR(optimizer, lambda k: min(k / 5, (TOTAL - k) / (TOTAL - 5)))
 
 
-def _decay_over_the_whole_run(optimizer: Optimizer) -> lrs.LambdaLR:
-    return lrs.LambdaLR(optimizer, lambda k: k / WARMUP if k < WARMUP else (TOTAL - k) / TOTAL)
+def _decay_of_100_after_the_warmup(optimizer: Optimizer) -> lrs.LambdaLR:
+    return lrs.LambdaLR(optimizer,
+                        lambda k: k / WARMUP if k < WARMUP else (TOTAL + WARMUP - k) / TOTAL)
 
 
 # 07.3: two param groups, one schedule: each group is scaled from its own initial LR.
@@ -127,7 +160,7 @@ EXERCISES = [
         ),
         wrong=(
             Wrong(lambda: _short_warmup, "at step 1"),
-            Wrong(lambda: _decay_over_the_whole_run, "At step 10"),
+            Wrong(lambda: _decay_of_100_after_the_warmup, "total_steps=110"),
             Wrong(lambda: [0.0, 0.01], "not a list of numbers"),
         ),
         reference=lambda: linear_warmup_reference,
