@@ -16,6 +16,7 @@ the call returns or raises.
 from __future__ import annotations
 
 import math
+import numbers
 import os
 import socket
 import sys
@@ -32,6 +33,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from .models import MODELS
 from .schedules import SCHEDULE_PRESETS
 
 HOST = "127.0.0.1"
@@ -116,12 +118,12 @@ def _start_method(requested: str | None) -> str:
 
 
 def _whole(name: str, value: Any, least: int, most: int | None = None) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{name} must be a whole number, not {type(value).__name__}.")
     if value < least or (most is not None and value > most):
         span = f"from {least} to {most}" if most is not None else f"{least} or more"
         raise ValueError(f"{name} must be {span}, got {value}.")
-    return value
+    return int(value)
 
 
 def _build_schedule(schedule: Any, params: dict[str, float], optimizer: Any,
@@ -264,8 +266,16 @@ def run_data_parallel(
     world_size = _whole("world_size", world_size, 1, MAX_WORLD_SIZE)
     epochs = _whole("epochs", epochs, 1)
     batch_size = _whole("batch_size", batch_size, 1)
-    if not (isinstance(lr, (int, float)) and lr > 0):
+    if isinstance(lr, bool) or not isinstance(lr, numbers.Real) or not 0 < lr < math.inf:
         raise ValueError(f"lr must be a positive number, got {lr!r}.")
+    if isinstance(weight_decay, bool) or not isinstance(weight_decay, numbers.Real) or not (
+            0 <= weight_decay < math.inf):
+        raise ValueError(f"weight_decay must be 0 or a positive number, got {weight_decay!r}.")
+    if model not in MODELS:
+        raise ValueError(f"model must be one of {sorted(MODELS)}, not {model!r}.")
+    seed = _whole("seed", seed, 0)
+    if isinstance(timeout, bool) or not isinstance(timeout, numbers.Real) or not timeout > 0:
+        raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}.")
     if optimizer not in OPTIMIZERS:
         raise ValueError(f"optimizer must be one of {OPTIMIZERS}, not {optimizer!r}.")
     if isinstance(schedule, str) and schedule not in SCHEDULE_PRESETS:

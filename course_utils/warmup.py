@@ -15,6 +15,7 @@ climb back up).
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import dataclass
 from typing import Any
 
@@ -74,9 +75,9 @@ class WarmupSchedule:
 
 def _whole(name: str, value: Any, least: int) -> int:
     """A whole number of steps, at least `least`; a clear error otherwise."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a whole number of steps, not {type(value).__name__}.")
-    if isinstance(value, float) and not value.is_integer():
+    if not isinstance(value, numbers.Integral) and not float(value).is_integer():
         raise ValueError(f"{name} must be a whole number of steps, got {value!r}: "
                          f"round it first, e.g. {name}=round({value!r}) = {round(value)}.")
     if value < least:
@@ -85,7 +86,7 @@ def _whole(name: str, value: Any, least: int) -> int:
 
 
 def _ratio(value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"final_lr_ratio must be a number, not {type(value).__name__}.")
     if not 0.0 <= value < 1.0:
         raise ValueError(f"final_lr_ratio must be in [0, 1): the final LR as a fraction of the "

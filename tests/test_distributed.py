@@ -111,6 +111,11 @@ def test_without_torch_distributed_or_gloo_the_error_says_so(monkeypatch, availa
     ({"train_size": 40, "batch_size": 32}, ValueError, "20 training images"),
     ({"train_size": 5000}, ValueError, "train_size must be from 1 to 1257"),
     ({"start_method": "teleport"}, ValueError, "start_method must be one of"),
+    ({"lr": True}, ValueError, "lr must be a positive number"),
+    ({"weight_decay": -0.1}, ValueError, "weight_decay must be 0 or a positive"),
+    ({"model": "resnet"}, ValueError, "model must be one of"),
+    ({"seed": 1.5}, TypeError, "seed must be a whole number"),
+    ({"timeout": 0}, ValueError, "timeout must be a positive"),
 ])
 def test_bad_arguments_are_explained_before_any_process_starts(kwargs, error, words):
     with pytest.raises(error, match=words):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import math
 
+import numpy as np
 import pytest
 import torch
 from torch.optim import lr_scheduler as lrs
@@ -180,9 +181,12 @@ def test_bad_arguments_get_a_clear_error(build, error, words):
     assert words in str(info.value)
 
 
-def test_whole_floats_are_accepted_as_step_counts():
+def test_whole_floats_and_numpy_numbers_are_accepted_as_step_counts():
     opt = torch.optim.SGD([torch.nn.Parameter(torch.ones(1))], lr=1.0)
     assert warmup_schedule_of(cosine_with_warmup(opt, 0.06 * 1000, 1000.0)).warmup_steps == 60
+    spec = warmup_schedule_of(linear_with_warmup(opt, np.int64(6), np.int64(100), np.float32(0.5)))
+    assert (spec.warmup_steps, spec.total_steps, spec.final_lr_ratio) == (6, 100, 0.5)
+    assert type(spec.total_steps) is int
 
 
 @pytest.mark.parametrize(("name", "formula"), [("hf_cosine", hf_cosine), ("hf_linear", hf_linear)])
