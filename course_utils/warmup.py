@@ -22,7 +22,6 @@ from typing import Any
 from torch.optim import Optimizer
 from torch.optim.lr_scheduler import LambdaLR
 
-KINDS = ("cosine", "linear", "wsd")
 DECAY_SHAPES = ("linear", "cosine", "sqrt")
 
 
