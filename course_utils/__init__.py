@@ -2,7 +2,7 @@
 
 One module per concern: `data`, `models`, `schedules` (+ `warmup`), `training`, `plotting`,
 `hiker` (model) and `hiker_widget` (view), `checks` and `exercises`, `progress`,
-`range_test`, `plateau` and `lint`. Names are imported on first use, so
+`range_test`, `plateau`, `lint` and `distributed`. Names are imported on first use, so
 `import course_utils` stays quick and a lesson pulls in only what it needs.
 """
 
