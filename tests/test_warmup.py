@@ -218,3 +218,30 @@ def test_the_wsd_preset_and_slider_extremes_build_without_errors():
                     lrs_seen = preview_schedule(
                         SCHEDULE_PRESETS[name].factory(steps, warmup=warmup, **params), steps)
                     assert len(lrs_seen) == steps and all(0 <= v <= 0.1 for v in lrs_seen)
+
+
+@pytest.mark.parametrize(("images", "batch", "accum", "epochs"), [(100, 8, 4, 3), (64, 16, 4, 2),
+                                                                  (50, 7, 3, 2), (10, 4, 8, 1)])
+def test_an_accumulation_loop_steps_the_schedule_epochs_times_ceil_batches_over_accum(
+        images, batch, accum, epochs):
+    from course_utils.exercises.lesson07 import optimizer_steps_reference
+
+    data = torch.utils.data.TensorDataset(torch.randn(images, 3), torch.randn(images))
+    loader = torch.utils.data.DataLoader(data, batch_size=batch)
+    batches = len(loader)
+    total = optimizer_steps_reference(epochs, batches, accum)
+    assert total == epochs * math.ceil(batches / accum)
+    w = torch.nn.Parameter(torch.zeros(3))
+    opt = torch.optim.AdamW([w], lr=0.1)
+    sched = linear_with_warmup(opt, 1, total)
+    updates = 0
+    for _ in range(epochs):
+        for i, (x, y) in enumerate(loader):
+            ((x @ w - y) ** 2).mean().div(accum).backward()
+            if (i + 1) % accum == 0 or i + 1 == batches:
+                opt.step()
+                sched.step()
+                opt.zero_grad()
+                updates += 1
+    assert updates == sched.last_epoch == total
+    assert opt.param_groups[0]["lr"] == 0.0  # the decay ended exactly with the run
