@@ -233,7 +233,7 @@ def test_an_accumulation_loop_steps_the_schedule_epochs_times_ceil_batches_over_
     assert total == epochs * math.ceil(batches / accum)
     w = torch.nn.Parameter(torch.zeros(3))
     opt = torch.optim.AdamW([w], lr=0.1)
-    sched = linear_with_warmup(opt, 1, total)
+    sched = linear_with_warmup(opt, 0, total)
     updates = 0
     for _ in range(epochs):
         for i, (x, y) in enumerate(loader):
