@@ -1,9 +1,9 @@
 """course_utils: the small library behind the learning-rate scheduler course.
 
-One module per concern: `data`, `models`, `schedules`, `training`, `plotting`,
+One module per concern: `data`, `models`, `schedules` (+ `warmup`), `training`, `plotting`,
 `hiker` (model) and `hiker_widget` (view), `checks` and `exercises`, `progress`,
-`range_test`, `plateau` (model) and `plateau_widget` (view), and `lint`. Names
-are imported on first use, so `import course_utils` stays quick and a lesson
+`range_test`, `plateau` (model) and `plateau_widget` (view), `lint` and `distributed`.
+Names are imported on first use, so `import course_utils` stays quick and a lesson
 pulls in only what it needs.
 """
 
@@ -30,6 +30,11 @@ _EXPORTS: dict[str, str] = {
     "preview_schedule": "schedules",
     "SCHEDULE_PRESETS": "schedules",
     "dummy_optimizer": "schedules",
+    # today's schedules: warmup from 0, then a decay (LambdaLR factories)
+    "cosine_with_warmup": "warmup",
+    "linear_with_warmup": "warmup",
+    "warmup_stable_decay": "warmup",
+    "WarmupSchedule": "warmup",
     # training
     "train": "training",
     "History": "training",
@@ -68,6 +73,8 @@ _EXPORTS: dict[str, str] = {
     "PlateauTrace": "plateau",
     "scripted_losses": "plateau",
     "lint_schedule": "lint",
+    "run_data_parallel": "distributed",
+    "DataParallelRun": "distributed",
     "trace_param_groups": "param_trace",
 }
 

@@ -3,8 +3,9 @@
 `lint_schedule` reads a scheduler's settings and previews its LR curve on a
 copy, so the learner's own scheduler is never stepped. Each warning names the
 problem, the numbers behind it, and a fix. Schedulers it does not know
-(LambdaLR, CyclicLR, ReduceLROnPlateau, custom ones) get no warnings rather
-than false ones.
+(a plain LambdaLR, CyclicLR, ReduceLROnPlateau, custom ones) get no warnings
+rather than false ones; a LambdaLR built by `course_utils.warmup` says what its
+curve is, so it is checked.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 from torch.optim import lr_scheduler as lrs
 
 from .schedules import build_scheduler, is_scheduler, preview_schedule
+from .warmup import WarmupSchedule, warmup_schedule_of
 
 TINY_LR = 1e-8
 
@@ -156,6 +158,45 @@ def _lint_warmup(s: lrs.LinearLR | lrs.ConstantLR, pos: int, span: int, run: _Ru
             f"reaches its full value. Fix: {fix}."]
 
 
+FACTORY_NAMES = {"cosine": "cosine_with_warmup", "linear": "linear_with_warmup",
+                 "wsd": "warmup_stable_decay"}
+ENDS_NEAR = 0.05  # a run that ends within 5% of the peak above the final LR has decayed
+
+
+def _lint_warmup_decay(spec: WarmupSchedule, pos: int, span: int, run: _Run) -> list[str]:
+    """Warmup longer than the run; a decay cut short; or a run that outlasts the schedule."""
+    name, total, needed = FACTORY_NAMES[spec.kind], spec.total_steps, pos + span
+    what = f"{name}(warmup_steps={spec.warmup_steps}, total_steps={total}"
+    what += f", decay_steps={spec.decay_steps})" if spec.kind == "wsd" else ")"
+    count = ("epochs * ceil(batches / accumulation) with gradient accumulation"
+             if run.step_every == "batch" else "one per epoch, as you step it")
+    fix = f"total_steps={needed}, the number of times it is stepped ({count})"
+    per_batch = ""
+    if run.step_every == "epoch" and total >= run.epochs * run.steps_per_epoch > needed:
+        per_batch = " Or step it once per optimizer step (per batch), as it is meant to be."
+    if spec.warmup_steps >= needed:
+        return [f"The warmup of {what} lasts {run.count(spec.warmup_steps)}, longer than the "
+                f"run of {run.size()}: the LR never reaches its peak and never decays. "
+                f"Fix: {fix}, and a warmup of a few percent of that, e.g. "
+                f"warmup_steps={max(round(0.06 * needed), 1)}.{per_batch}"]
+    if needed > total:
+        extra = needed - total
+        final = f"{spec.final_lr_ratio:g}x the peak" if spec.final_lr_ratio else "0"
+        waste = ", so those steps do nothing" if not spec.final_lr_ratio else ""
+        return [f"{what} is shorter than the run of {run.size()}: the last "
+                f"{run.count(extra)} run at the final LR ({final}){waste}. Fix: {fix}."]
+    last = spec(needed - 1)
+    if total == needed or last - spec.final_lr_ratio <= ENDS_NEAR * (1 - spec.final_lr_ratio):
+        return []
+    if needed - 1 < spec.decay_start:
+        effect = (f"its decay starts at {run.where(spec.decay_start - pos)}, after the run "
+                  "ends, so the run ends at the peak LR with no decay at all")
+    else:
+        effect = (f"the run ends with the LR still at {last:.0%} of its peak, "
+                  "before the decay reaches its end")
+    return [f"{what} is longer than the run of {run.size()}: {effect}. Fix: {fix}.{per_batch}"]
+
+
 def _lint_node(s: Any, pos: int, span: int, run: _Run, milestone: int | None = None,
                nested: bool = False) -> list[str]:
     """Warnings for one scheduler, driven from its own step `pos` for `span` steps."""
@@ -174,6 +215,9 @@ def _lint_node(s: Any, pos: int, span: int, run: _Run, milestone: int | None = N
         return _lint_multistep(s, pos, span, run)
     if isinstance(s, (lrs.LinearLR, lrs.ConstantLR)):
         return _lint_warmup(s, pos, span, run, milestone, nested)
+    spec = warmup_schedule_of(s)
+    if spec is not None:
+        return _lint_warmup_decay(spec, pos, span, run)
     return []
 
 
@@ -230,6 +274,8 @@ def _gentler(scheduler: Any) -> str:
         advice.append("a floor with eta_min")
     if lrs.OneCycleLR in kinds:
         advice.append("a smaller final_div_factor")
+    if lrs.LambdaLR in kinds and warmup_schedule_of(scheduler) is not None:
+        advice.append("a final_lr_ratio above 0")
     return " or ".join(advice) if advice else "a gentler decay, or a floor on the LR"
 
 

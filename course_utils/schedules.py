@@ -19,6 +19,8 @@ import torch
 from torch.optim import Optimizer
 from torch.optim import lr_scheduler as lrs
 
+from .warmup import cosine_with_warmup, linear_with_warmup, warmup_stable_decay
+
 Scheduler = lrs.LRScheduler | lrs.ReduceLROnPlateau
 SchedulerFactory = Callable[[Optimizer], Scheduler]
 
@@ -226,6 +228,20 @@ def _warmup_cosine(opt: Optimizer, steps: int, warmup: int, start_factor: float)
     return lrs.SequentialLR(opt, schedulers=[warm, cool], milestones=[warmup])
 
 
+def _hf_cosine(opt: Optimizer, steps: int, warmup: int, final_lr_ratio: float) -> Scheduler:
+    return cosine_with_warmup(opt, min(warmup, steps - 1), steps, final_lr_ratio)
+
+
+def _hf_linear(opt: Optimizer, steps: int, warmup: int, final_lr_ratio: float) -> Scheduler:
+    return linear_with_warmup(opt, min(warmup, steps - 1), steps, final_lr_ratio)
+
+
+def _wsd(opt: Optimizer, steps: int, warmup: int, decay: int, final_lr_ratio: float) -> Scheduler:
+    warmup = min(warmup, steps - 1)
+    decay = min(max(decay, 1), steps - warmup)
+    return warmup_stable_decay(opt, warmup, steps, decay, final_lr_ratio)
+
+
 def _cyclic(opt: Optimizer, steps: int, step_size_up: int, div: float) -> Scheduler:
     top = _lr0(opt)
     return lrs.CyclicLR(opt, base_lr=top / div, max_lr=top, step_size_up=step_size_up)
@@ -306,11 +322,39 @@ SCHEDULE_PRESETS: dict[str, SchedulePreset] = {
         ),
         SchedulePreset(
             "warmup_cosine",
-            "LinearLR warmup, then cosine (SequentialLR)",
+            "LinearLR warmup from 0.1x, then cosine (SequentialLR)",
             _warmup_cosine,
             (
                 Param("warmup", _frac(0.1), 1, None, "int", "warmup steps"),
                 Param("start_factor", 0.1, 0.01, 1.0, "float", "warmup starts at LR x this"),
+            ),
+        ),
+        SchedulePreset(
+            "hf_cosine",
+            "cosine_with_warmup, warmup from 0 (Hugging Face's curve): then half a cosine to 0",
+            _hf_cosine,
+            (
+                Param("warmup", _frac(0.06, 0), 0, None, "int", "warmup steps, from LR 0"),
+                Param("final_lr_ratio", 0.0, 0.0, 0.5, "float", "final LR as a fraction"),
+            ),
+        ),
+        SchedulePreset(
+            "hf_linear",
+            "linear_with_warmup, warmup from 0 (Hugging Face's curve): then straight to 0",
+            _hf_linear,
+            (
+                Param("warmup", _frac(0.06, 0), 0, None, "int", "warmup steps, from LR 0"),
+                Param("final_lr_ratio", 0.0, 0.0, 0.5, "float", "final LR as a fraction"),
+            ),
+        ),
+        SchedulePreset(
+            "wsd",
+            "warmup_stable_decay (WSD): warmup from 0, flat, then a linear decay at the end",
+            _wsd,
+            (
+                Param("warmup", _frac(0.06, 0), 0, None, "int", "warmup steps, from LR 0"),
+                Param("decay", _frac(0.2), 1, None, "int", "the last steps, decaying"),
+                Param("final_lr_ratio", 0.0, 0.0, 0.5, "float", "final LR as a fraction"),
             ),
         ),
         SchedulePreset(

@@ -13,6 +13,7 @@ from course_utils.data import make_loaders
 from course_utils.models import make_model
 from course_utils.schedules import SCHEDULE_PRESETS, dummy_optimizer, preview_schedule
 from course_utils.training import train
+from course_utils.warmup import cosine_with_warmup, linear_with_warmup, warmup_stable_decay
 
 E, S = 30, 20  # a run of 30 epochs of 20 batches
 
@@ -66,6 +67,21 @@ BAD = {
         lambda o: lrs.ChainedScheduler([lrs.StepLR(o, step_size=50),
                                         lrs.ExponentialLR(o, gamma=0.99)]),
         "epoch", ("StepLR", "step_size=50")),
+    "warmup from 0 longer than the run": (lambda o: cosine_with_warmup(o, 40, 100), "epoch",
+                                          ("cosine_with_warmup", "40 epochs", "never reaches",
+                                           "total_steps=30", "warmup_steps=2")),
+    "cosine_with_warmup sized for batches, stepped per epoch": (
+        lambda o: cosine_with_warmup(o, 36, E * S), "epoch",
+        ("total_steps=600", "never reaches", "once per optimizer step")),
+    "linear_with_warmup decay cut short": (lambda o: linear_with_warmup(o, 30, 1200), "batch",
+                                           ("linear_with_warmup", "total_steps=1200", "51%",
+                                            "total_steps=600", "accumulation")),
+    "wsd decay after the run": (lambda o: warmup_stable_decay(o, 30, 1000, 100), "batch",
+                                ("warmup_stable_decay", "decay_steps=100", "step 901",
+                                 "no decay at all", "total_steps=600")),
+    "run outlasts cosine_with_warmup": (lambda o: cosine_with_warmup(o, 2, 20, 0.1), "epoch",
+                                        ("total_steps=20", "last 10 epochs", "0.1x the peak",
+                                         "total_steps=30")),
 }
 
 
@@ -107,6 +123,11 @@ GOOD = {
     "cyclic": (lambda o: lrs.CyclicLR(o, 0.01, 0.1, step_size_up=50), "batch"),
     "lambda": (lambda o: lrs.LambdaLR(o, lambda k: 0.95**k), "epoch"),
     "plateau": (lambda o: lrs.ReduceLROnPlateau(o, patience=100), "epoch"),
+    "cosine_with_warmup per batch": (lambda o: cosine_with_warmup(o, 36, E * S), "batch"),
+    "linear_with_warmup per epoch": (lambda o: linear_with_warmup(o, 2, E, 0.05), "epoch"),
+    "linear_with_warmup one step too long": (lambda o: linear_with_warmup(o, 36, E * S + 1),
+                                             "batch"),
+    "wsd per batch": (lambda o: warmup_stable_decay(o, 36, E * S, 120, shape="sqrt"), "batch"),
 }
 
 
@@ -225,3 +246,21 @@ def test_tiny_lr_advice_speaks_of_the_scheduler_at_hand():
     multistep = lint_schedule(lambda o: lrs.MultiStepLR(o, [2, 4, 6, 8], gamma=0.01), epochs=30,
                               steps_per_epoch=1)
     assert any("fewer or later milestones" in w for w in multistep)
+
+
+def test_a_zero_final_lr_over_most_of_the_run_gets_final_lr_ratio_advice():
+    found = lint(lambda o: linear_with_warmup(o, 2, 10), "epoch")
+    assert len(found) == 2 and "last 20 epochs" in found[0] and "do nothing" in found[0]
+    assert "final_lr_ratio above 0" in found[1]
+
+
+def test_a_live_warmup_scheduler_is_judged_from_where_it_stands():
+    opt = torch.optim.AdamW([torch.nn.Parameter(torch.ones(1))], lr=0.1)
+    sched = cosine_with_warmup(opt, 5, 40)
+    for _ in range(10):
+        opt.step()
+        sched.step()
+    resumed = lint(sched, "epoch", epochs=30)  # 10 done + 30 to go = 40: the schedule fits
+    assert len(resumed) == 1 and "already been stepped 10 times" in resumed[0]
+    short = lint(sched, "epoch", epochs=20)
+    assert len(short) == 2 and "LR still at" in short[1] and "total_steps=30" in short[1]
