@@ -57,6 +57,8 @@ _EXPORTS: dict[str, str] = {
     "solution": "checks",
     "CheckResult": "checks",
     "evaluate": "checks",
+    "export_answer": "checks",
+    "grade_export": "checks",
     # later lessons
     "lr_range_test": "range_test",
     "RangeTestResult": "range_test",

@@ -3,7 +3,8 @@
 `preview_schedule` is a dry run: it never steps a scheduler that a learner
 will train with. A factory is built on a fresh dummy optimizer; a live
 scheduler is deep-copied (its parameters swapped for a dummy) and the copy is
-stepped instead.
+stepped instead, and so is a scheduler that a factory returns built on another
+optimizer than the one it was given.
 """
 
 from __future__ import annotations
@@ -57,14 +58,25 @@ def build_scheduler(
             "preview_schedule needs a scheduler or a factory such as "
             f"`lambda opt: StepLR(opt, 30, 0.1)`, not {type(scheduler_or_factory).__name__}."
         )
+    optimizer = dummy_optimizer(base_lr)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        scheduler = scheduler_or_factory(dummy_optimizer(base_lr))
+        scheduler = scheduler_or_factory(optimizer)
     if not is_scheduler(scheduler):
         raise TypeError(
             "The factory should return a torch.optim.lr_scheduler object, "
             f"but it returned {type(scheduler).__name__}."
         )
+    if getattr(scheduler, "optimizer", None) is not optimizer:
+        # Built on another optimizer (a live one, perhaps): step a copy, never the original.
+        warnings.warn(
+            "The factory returned a scheduler built on another optimizer, not on the one it "
+            "was given, so its LRs start from that optimizer's LR; the preview steps a copy "
+            "of it. Build the scheduler on the factory's argument: `lambda opt: StepLR(opt, ...)`.",
+            UserWarning,
+            stacklevel=3,
+        )
+        return _copy_live(scheduler)
     return scheduler
 
 

@@ -1,7 +1,12 @@
 """Lesson 01 exercises: a gradient-descent step by hand, the edge of divergence, picking an LR.
 
-Exercises 01.2 to 01.4 use the hiker's bowl, f(x) = x**2: its slope is 2 x and
+Exercises 01.3 and 01.4 use the hiker's bowl, f(x) = x**2: its slope is 2 x and
 its curvature f''(x) is 2 everywhere.
+
+01.2 is a transfer of the lesson's edge, 2 (1 + momentum) / curvature, to another
+valley. Its prompt: "A steeper valley, f(x) = 2 x**2, has curvature 4. SGD runs on it
+with momentum 0.5. What is the largest constant learning rate at which it still
+converges (the edge itself)? Give one number." Answer: 2 (1 + 0.5) / 4 = 0.75.
 """
 
 from __future__ import annotations
@@ -10,7 +15,6 @@ import torch
 
 from course_utils.checks import (
     Exercise,
-    Verdict,
     Wrong,
     choice_check,
     function_check,
@@ -60,32 +64,50 @@ check_step = number_check(
     },
 )
 
-_LARGEST_LR_MISTAKES = {
-    1 / BOWL_CURVATURE: (
-        "At 1/curvature the hiker lands on the bottom in one step: the fastest LR, "
-        "but larger ones still converge, bouncing from side to side."
-    ),
-    BOWL_CURVATURE: "That is the curvature itself; the limit comes from 1 - lr * curvature.",
-    2 * BOWL_CURVATURE: "That is 2 * curvature: divide by the curvature instead.",
+# 01.2: the edge with momentum, on a steeper valley than the lesson's bowl.
+EDGE_CURVATURE = 4.0  # f(x) = 2 x**2
+EDGE_MOMENTUM = 0.5
+EDGE_LR = 2 * (1 + EDGE_MOMENTUM) / EDGE_CURVATURE  # 0.75
+
+
+def heavy_ball(lr: float, momentum: float = EDGE_MOMENTUM, curvature: float = EDGE_CURVATURE,
+               steps: int = 200, x0: float = 1.0) -> float:
+    """x after `steps` steps of SGD with momentum (torch's form) on f(x) = curvature/2 x**2."""
+    x, velocity = x0, 0.0
+    for _ in range(steps):
+        velocity = momentum * velocity + curvature * x
+        x = x - lr * velocity
+        if abs(x) > 1e12:
+            break
+    return x
+
+
+_EDGE_MISTAKES = {
+    2 / EDGE_CURVATURE: ("That is the edge without momentum, 2 / curvature: momentum lets each "
+                         "step carry on part of the last one, and moves the edge up by a factor "
+                         "of 1 + momentum."),
+    1 / EDGE_CURVATURE: ("That is 1 / curvature, where plain gradient descent lands on the "
+                         "bottom in one step (and also 2 (1 - momentum) / curvature): the edge "
+                         "lies further up, and momentum moves it up, not down."),
+    1.0: ("That is the lesson's bowl (curvature 2, no momentum); this valley has curvature 4, "
+          "and the run has momentum 0.5."),
+    2 * (1 + EDGE_MOMENTUM) / 2: ("That uses the bowl's curvature, 2; this valley, "
+                                  "f(x) = 2 x**2, has curvature 4."),
+    2 * (1 + EDGE_MOMENTUM): "You left out the curvature: the edge is divided by it.",
 }
-_largest_lr = number_check(2 / BOWL_CURVATURE, tol=1e-3, mistakes=_LARGEST_LR_MISTAKES)
 
 
-def check_largest_lr(answer: object) -> Verdict:
-    """01.2: the edge of the bowl, where convergence stops, is 2 / curvature."""
-    verdict = _largest_lr(answer)
-    if verdict.passed or "Expected" not in verdict.message:
-        return verdict
-    lr = float(answer)  # type: ignore[arg-type]  # number_check accepted it as a number
-    if any(abs(lr - known) <= 1e-3 for known in _LARGEST_LR_MISTAKES):
-        return verdict
-    factor = abs(1 - lr * BOWL_CURVATURE)
-    if factor > 1:
-        extra = (f" At lr = {lr:g} each step multiplies the distance to the bottom "
-                 f"by {factor:g}: it diverges.")
-    else:
-        extra = f" At lr = {lr:g} it still converges; the edge lies further up."
-    return Verdict(False, verdict.message + extra, verdict.table)
+def _explain_edge(lr: float) -> str:
+    if lr <= 0:
+        return "A learning rate is positive."
+    if abs(heavy_ball(lr)) > 1.0:
+        return (f"At lr = {lr:g} SGD with momentum 0.5 on this valley diverges: the edge lies "
+                "below.")
+    return f"At lr = {lr:g} it still converges; the edge lies further up."
+
+
+check_largest_lr = number_check(EDGE_LR, tol=1e-3, mistakes=_EDGE_MISTAKES,
+                                explain=_explain_edge)
 
 
 check_best_lr = choice_check(
@@ -119,6 +141,8 @@ check_descend = function_check(
     ],
     tol=1e-6,
     name="descend",
+    draw=lambda rng: {"x0": round(rng.uniform(-3, 3), 3), "lr": round(rng.uniform(0.01, 1.1), 3),
+                      "steps": rng.randint(0, 25)},
 )
 
 
@@ -133,6 +157,14 @@ def _descend_crashes(x0: float, lr: float, steps: int) -> float:
     return x0 / (steps - steps)
 
 
+def _descend_text(x0: float, lr: float, steps: int) -> str:
+    return f"{descend_reference(x0, lr, steps):.3f}"
+
+
+def _descend_exits(x0: float, lr: float, steps: int) -> float:
+    raise SystemExit("bye")
+
+
 EXERCISES = [
     Exercise(
         id="01.1",
@@ -145,7 +177,7 @@ EXERCISES = [
         ),
         solution="grad = 2 * (5 - 3)\nanswer = 5 - 0.1 * grad",
         wrong=(
-            Wrong(lambda: 5.4, "stepped uphill"),
+            Wrong(lambda: 5.4, "stepped uphill", avoid=("4.6",)),
             Wrong(lambda: 1.0, "multiply it by the learning rate"),
             Wrong(lambda: "4.6", "single number"),
         ),
@@ -153,22 +185,26 @@ EXERCISES = [
     ),
     Exercise(
         id="01.2",
-        title="The edge of the bowl: where convergence stops",
+        title="The edge with momentum: curvature 4, momentum 0.5",
         check=check_largest_lr,
         hints=(
-            "One step on the bowl: x_new = x - lr * 2 x = (1 - 2 lr) * x.",
-            "The hiker reaches the bottom when the factor |1 - lr * curvature| is below 1.",
-            "Solve 1 - lr * curvature = -1 for lr: every LR below that converges, and at it "
-            "the hiker bounces forever.",
+            "The edge is the largest constant LR that still converges. On the lesson's bowl "
+            "(curvature 2, no momentum) it is 2 / curvature = 1.",
+            "Momentum moves the edge up by a factor of (1 + momentum): the edge is "
+            "2 (1 + momentum) / curvature.",
+            "2 * (1 + 0.5) / 4",
         ),
-        solution="curvature = 2  # f(x) = x**2, so f''(x) = 2\nanswer = 2 / curvature",
+        solution=("curvature, momentum = 4, 0.5  # f(x) = 2 x**2, so f''(x) = 4\n"
+                  "answer = 2 * (1 + momentum) / curvature"),
         wrong=(
-            Wrong(lambda: 0.5, "lands on the bottom in one step"),
-            Wrong(lambda: 1.5, "diverges"),
-            Wrong(lambda: 0.7, "still converges"),
+            Wrong(lambda: 0.5, "edge without momentum", avoid=("0.75",)),
+            Wrong(lambda: 1.0, "lesson's bowl"),
+            Wrong(lambda: 0.25, "1 / curvature"),
+            Wrong(lambda: 0.9, "diverges"),
+            Wrong(lambda: 0.6, "still converges", avoid=("0.75",)),
             Wrong(lambda: float("nan"), "NaN"),
         ),
-        reference=lambda: 2 / BOWL_CURVATURE,
+        reference=lambda: EDGE_LR,
     ),
     Exercise(
         id="01.3",
@@ -208,6 +244,9 @@ EXERCISES = [
         wrong=(
             Wrong(lambda: _descend_wrong_sign, "cases differ"),
             Wrong(lambda: _descend_crashes, "ZeroDivisionError"),
+            Wrong(lambda: _descend_text, "returned str (not a number)",
+                  avoid=("raised TypeError",)),
+            Wrong(lambda: _descend_exits, "raised SystemExit"),
             Wrong(lambda: [1.0, 0.6], "wants a function"),
         ),
         reference=lambda: descend_reference,

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import math
+import random
 from typing import Any
 
 from torch.optim import Optimizer
 from torch.optim import lr_scheduler as lrs
 
-from course_utils.checks import Exercise, Verdict, Wrong, function_check, schedule_check
+from course_utils.checks import Exercise, Wrong, function_check, schedule_check
 from course_utils.schedules import preview_schedule
 
 
@@ -28,7 +29,17 @@ COSINE_CASES = (
     + [{"step": t, "base_lr": 0.5, "T_max": 20, "eta_min": 0.01} for t in range(0, 21, 2)]
     + [{"step": t, "base_lr": 1.0, "T_max": 7, "eta_min": 0.2} for t in (0, 3, 7)]
 )
-check_cosine = function_check(torch_cosine_lr, COSINE_CASES, tol=1e-6, name="cosine_lr")
+
+
+def _draw_cosine_case(rng: random.Random) -> dict[str, Any]:
+    T_max = rng.randint(2, 40)  # noqa: N806 - PyTorch's name
+    base_lr = round(rng.uniform(0.05, 1.0), 3)
+    return {"step": rng.randint(0, T_max), "base_lr": base_lr, "T_max": T_max,
+            "eta_min": round(rng.uniform(0.0, base_lr / 2), 3)}
+
+
+check_cosine = function_check(torch_cosine_lr, COSINE_CASES, tol=1e-6, name="cosine_lr",
+                              draw=_draw_cosine_case)
 
 
 def _cosine_no_half(step: int, base_lr: float, T_max: int, eta_min: float = 0.0) -> float:
@@ -51,31 +62,20 @@ def warmup_cosine_reference(optimizer: Optimizer) -> lrs.SequentialLR:
     return lrs.SequentialLR(optimizer, schedulers=[warm, cool], milestones=[WARMUP_EPOCHS])
 
 
-_warmup_schedule = schedule_check(warmup_cosine_reference, BUDGET_EPOCHS, base_lr=0.1)
-
-
-def _replace_advice(verdict: Verdict, advice: str) -> Verdict:
-    """Keep the check's first sentence (where the LRs part) and its table; swap the advice."""
-    first = verdict.message.split(". ", 1)[0]
-    return Verdict(False, f"{first}. {advice}", verdict.table)
-
-
-def check_warmup(answer: Any) -> Verdict:
-    """03.2: the schedule check, with advice about the warmup and the cosine's length."""
-    verdict = _warmup_schedule(answer)
-    if verdict.passed or not verdict.table:
-        return verdict
-    first = verdict.table[1][0]
+def _warmup_advice(yours: list[float], expected: list[float], first: int) -> str:
+    """03.2: where the curves part says which half of the schedule differs."""
     if first == 0:
-        advice = ("The warmup should start at 0.1 x start_factor = 0.01: is a "
-                  "LinearLR(start_factor=0.1) first in your SequentialLR?")
-    elif first <= WARMUP_EPOCHS:
-        advice = (f"The warmup part differs: LinearLR needs total_iters={WARMUP_EPOCHS}, and "
-                  f"SequentialLR must hand over at the same epoch, milestones=[{WARMUP_EPOCHS}].")
-    else:
-        advice = (f"The cosine part differs: it has the {BUDGET_EPOCHS - WARMUP_EPOCHS} epochs "
-                  f"left after the warmup, so T_max={BUDGET_EPOCHS - WARMUP_EPOCHS}.")
-    return _replace_advice(verdict, advice)
+        return ("The warmup should start at 0.1 x start_factor = 0.01: is a "
+                "LinearLR(start_factor=0.1) first in your SequentialLR?")
+    if first <= WARMUP_EPOCHS:
+        return (f"The warmup part differs: LinearLR needs total_iters={WARMUP_EPOCHS}, and "
+                f"SequentialLR must hand over at the same epoch, milestones=[{WARMUP_EPOCHS}].")
+    return (f"The cosine part differs: it has the {BUDGET_EPOCHS - WARMUP_EPOCHS} epochs "
+            f"left after the warmup, so T_max={BUDGET_EPOCHS - WARMUP_EPOCHS}.")
+
+
+check_warmup = schedule_check(warmup_cosine_reference, BUDGET_EPOCHS, base_lr=0.1,
+                              advice=_warmup_advice)
 
 
 def _warmup_full_tmax(optimizer: Optimizer) -> lrs.SequentialLR:
@@ -99,23 +99,20 @@ def restarts_reference(optimizer: Optimizer) -> lrs.CosineAnnealingWarmRestarts:
     return lrs.CosineAnnealingWarmRestarts(optimizer, T_0=15, T_mult=3)
 
 
-_restarts_schedule = schedule_check(restarts_reference, RESTART_EPOCHS, base_lr=0.1)
-
-
 def restart_epochs(lrs_seen: list[float]) -> list[int]:
     """The epochs where the LR jumps back up: the restarts."""
     return [i for i in range(1, len(lrs_seen)) if lrs_seen[i] > lrs_seen[i - 1] * (1 + 1e-9)]
 
 
-def check_restarts(answer: Any) -> Verdict:
-    """03.3: the schedule check, saying where the learner's restarts land."""
-    verdict = _restarts_schedule(answer)
-    if verdict.passed or not verdict.table:
-        return verdict
-    yours = restart_epochs(preview_schedule(answer, RESTART_EPOCHS))
-    shown = ", ".join(map(str, yours)) or "nowhere"
-    return _replace_advice(verdict, f"Your restarts land on epochs {shown}; they should land "
-                                    "on 15 and 60 only. Check T_0 and T_mult.")
+def _restarts_advice(yours: list[float], expected: list[float], first: int) -> str:
+    """03.3: say where the learner's restarts land."""
+    shown = ", ".join(map(str, restart_epochs(yours))) or "nowhere"
+    return (f"Your restarts land on epochs {shown}; they should land on 15 and 60 only. "
+            "Check T_0 and T_mult.")
+
+
+check_restarts = schedule_check(restarts_reference, RESTART_EPOCHS, base_lr=0.1,
+                                advice=_restarts_advice)
 
 
 EXERCISES = [

@@ -8,7 +8,19 @@ from functools import lru_cache
 import torch
 from torch.optim import lr_scheduler as lrs
 
-from course_utils.checks import Exercise, Verdict, Wrong, number_check, schedule_check
+from course_utils.checks import (
+    Check,
+    Exercise,
+    Knob,
+    Verdict,
+    Wrong,
+    as_number,
+    finite_number,
+    number_check,
+    peak_step,
+    schedule_check,
+    with_rounded,
+)
 from course_utils.schedules import preview_schedule
 
 # 04.1: 15 epochs over the 1,257 training images in batches of 32.
@@ -58,14 +70,11 @@ def max_lr_band() -> tuple[float, float]:
     return result.min_loss_lr / 10 / READING_SLACK, result.min_loss_lr / 3 * READING_SLACK
 
 
-def check_max_lr(answer: object) -> Verdict:
+def grade_max_lr(data: object) -> Verdict:
     """04.2: a max_lr inside the band the range test supports."""
-    try:
-        value = float(answer)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return Verdict(False, f"This exercise wants one number, a learning rate; got {answer!r}.")
-    if isinstance(answer, (bool, str)) or not math.isfinite(value) or value <= 0:
-        return Verdict(False, f"A learning rate is a positive number; got {answer!r}.")
+    value = finite_number(data)
+    if value <= 0:
+        return Verdict(False, f"A learning rate is a positive number; got {value:g}.")
     result = range_result()
     low, high = max_lr_band()
     table = [("", "learning rate"), ("steepest fall", f"{result.steepest_lr:.3g}"),
@@ -80,8 +89,9 @@ def check_max_lr(answer: object) -> Verdict:
     if value > result.lrs[-1]:
         why = "That is beyond the end of the sweep: the loss had already blown up before it."
     elif value >= result.min_loss_lr * 0.8:
-        why = ("That is about where the loss is lowest, the edge of stability: at that LR the "
-               "next steps make things worse. Step back by a few times.")
+        why = ("That is near the lowest point of the smoothed curve, which lags the raw loss: "
+               "there the raw loss is already rising, past the edge of stability. Step back by "
+               "a few times.")
     elif value > high:
         why = "That is close to the edge where the loss turns up; leave more margin."
     elif value < result.lrs[0] * 100:
@@ -93,29 +103,75 @@ def check_max_lr(answer: object) -> Verdict:
                    table)
 
 
+check_max_lr = Check("number", as_number, grade_max_lr)
+
+
 # 04.3: the OneCycleLR behind a target curve.
 TARGET_STEPS = 100
 
 
+TARGET_PARAMS: dict[str, object] = dict(
+    max_lr=0.5, total_steps=TARGET_STEPS, pct_start=0.25, anneal_strategy="linear",
+    div_factor=10, final_div_factor=100)
+
+
 def target_factory(opt: torch.optim.Optimizer) -> lrs.OneCycleLR:
     """The target: start 0.05, peak 0.5 at step 24 (from 0), end 0.0005, straight lines."""
-    return lrs.OneCycleLR(opt, max_lr=0.5, total_steps=TARGET_STEPS, pct_start=0.25,
-                          anneal_strategy="linear", div_factor=10, final_div_factor=100)
+    return lrs.OneCycleLR(opt, **TARGET_PARAMS)  # type: ignore[arg-type]
 
 
-check_target = schedule_check(target_factory, TARGET_STEPS)
+def _target_with(**changes: object):
+    params = {**TARGET_PARAMS, **changes}
+    return lambda opt: lrs.OneCycleLR(opt, **params)
+
+
+def _vary_target(name: str, value: object):
+    return _target_with(**{name: value})
+
+
+def _pct_guesses(y: list[float]) -> list[float]:
+    p, n = peak_step(y), len(y)
+    guesses = [(p + 1) / n, (p + 1.5) / n, (p + 0.5) / n]
+    if p >= 1 and y[1] != y[0]:  # a straight warmup: its slope gives the peak's exact step
+        guesses.append(((y[p] - y[0]) / (y[1] - y[0]) + 1) / n)
+    return with_rounded(guesses)
+
+
+def _total_guesses(y: list[float]) -> list[float]:
+    p = peak_step(y)
+    guesses = [round((p + 1) / 0.25)]
+    if p + 1 < len(y) and y[p] != y[p + 1]:
+        low = y[0] / 100
+        guesses.append(round(p + 1 + (y[p] - low) / (y[p] - y[p + 1])))
+    return [g for g in guesses if g > TARGET_STEPS]
+
+
+TARGET_KNOBS = (
+    Knob("anneal_strategy", lambda y: ["cos", "linear"],
+         "Straight lines or a curved fall: that is anneal_strategy."),
+    Knob("div_factor", lambda y: with_rounded([0.5 / y[0], max(y) / y[0]], (1,)),
+         "The first LR is max_lr / div_factor: read the start off the plot."),
+    Knob("final_div_factor", lambda y: with_rounded([y[0] / y[-1], 0.05 / y[-1]], (0, 1)),
+         "The last LR is the first LR / final_div_factor: read the end off the log plot."),
+    Knob("pct_start", _pct_guesses,
+         "Counting steps from 0, the peak comes at step pct_start * total_steps - 1: find the "
+         "peak's step on the plot."),
+    Knob("max_lr", lambda y: with_rounded([max(y), y[0] * 10]),
+         "max_lr is the height of the peak."),
+    Knob("total_steps", _total_guesses,
+         "total_steps is the length of the whole curve, 100 steps here."),
+)
+
+# Feedback on 04.3 names OneCycleLR's parameters only, never another scheduler's.
+_NOT_ONECYCLE = ("T_max", "T_0", "eta_min", "gamma", "step_size")
+
+check_target = schedule_check(target_factory, TARGET_STEPS, knobs=TARGET_KNOBS,
+                              vary=_vary_target)
 
 
 def target_lrs() -> list[float]:
     """The target curve alone: the LR at each of the 100 steps (the lesson plots this)."""
     return preview_schedule(target_factory, TARGET_STEPS)
-
-
-def _target_with(**changes: object):
-    params = dict(max_lr=0.5, total_steps=TARGET_STEPS, pct_start=0.25,
-                  anneal_strategy="linear", div_factor=10, final_div_factor=100)
-    params.update(changes)
-    return lambda opt: lrs.OneCycleLR(opt, **params)
 
 
 EXERCISES = [
@@ -130,7 +186,7 @@ EXERCISES = [
         ),
         solution="import math\nanswer = 15 * math.ceil(1257 / 32)",
         wrong=(
-            Wrong(lambda: 15, "stepped once per batch"),
+            Wrong(lambda: 15, "stepped once per batch", avoid=("600",)),
             Wrong(lambda: 585, "round up"),
             Wrong(lambda: 15 * 1257, "counts images"),
             Wrong(lambda: "600", "single number"),
@@ -156,7 +212,8 @@ EXERCISES = [
             Wrong(lambda: range_result().min_loss_lr, "edge of stability"),
             Wrong(lambda: 1e-4, "flat start"),
             Wrong(lambda: 20.0, "beyond the end"),
-            Wrong(lambda: "0.1", "positive number"),
+            Wrong(lambda: "0.1", "single number"),
+            Wrong(lambda: -0.1, "positive number"),
         ),
         reference=lambda: range_result().suggested_max_lr,
     ),
@@ -179,9 +236,19 @@ EXERCISES = [
             "                                final_div_factor=100)"
         ),
         wrong=(
-            Wrong(lambda: _target_with(anneal_strategy="cos"), "At step"),
-            Wrong(lambda: _target_with(div_factor=25), "starts at LR"),
-            Wrong(lambda: _target_with(total_steps=50), "raised ValueError"),
+            Wrong(lambda: _target_with(anneal_strategy="cos"),
+                  "One parameter explains it: anneal_strategy.", avoid=_NOT_ONECYCLE),
+            Wrong(lambda: _target_with(div_factor=25), "One parameter explains it: div_factor.",
+                  avoid=(*_NOT_ONECYCLE, "build the scheduler on that optimizer")),
+            Wrong(lambda: _target_with(pct_start=0.24), "One parameter explains it: pct_start.",
+                  avoid=_NOT_ONECYCLE),
+            Wrong(lambda: _target_with(final_div_factor=1000),
+                  "yours ends at 5e-05, the target at 0.0005. One parameter explains it: "
+                  "final_div_factor.", avoid=_NOT_ONECYCLE),
+            Wrong(lambda: _target_with(max_lr=0.4), "One parameter explains it: max_lr."),
+            Wrong(lambda: _target_with(total_steps=120),
+                  "One parameter explains it: total_steps."),
+            Wrong(lambda: _target_with(total_steps=50), "total_steps=50"),
             Wrong(lambda: [0.05, 0.5], "not a list"),
         ),
         reference=lambda: target_factory,

@@ -8,14 +8,29 @@ from __future__ import annotations
 
 import inspect
 import math
+import random
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from torch.optim.lr_scheduler import ReduceLROnPlateau
 
-from course_utils.checks import Exercise, Verdict, Wrong
+from course_utils.checks import (
+    Check,
+    Exercise,
+    Malformed,
+    Rejected,
+    Verdict,
+    Wrong,
+    case_seed,
+    checked_seed,
+    float_list,
+    int_list,
+    learner_error,
+    record,
+    schedule_export,
+)
 from course_utils.plateau import simulate_plateau
-from course_utils.schedules import dummy_optimizer, is_scheduler, preview_schedule
+from course_utils.schedules import dummy_optimizer, is_scheduler
 
 # 05.1: when does the LR drop?
 PREDICT_LOSSES = (1.00, 0.80, 0.70, 0.695, 0.69, 0.70, 0.698, 0.70, 0.695, 0.692, 0.60, 0.595)
@@ -27,16 +42,26 @@ def drop_epochs(**changes: Any) -> list[int]:
     return simulate_plateau(PREDICT_LOSSES, **{**PREDICT_SETTINGS, **changes}).drop_epochs
 
 
-def check_drops(answer: Any) -> Verdict:
-    """05.1: the list of epochs after which the LR is cut."""
+def _export_drops(answer: Any) -> list[int]:
     if isinstance(answer, (str, bytes)) or not isinstance(answer, Sequence | set | tuple):
-        return Verdict(False, f"This exercise wants a list of epoch numbers, like [3, 9]; "
-                              f"got {type(answer).__name__}.")
-    try:
-        yours = sorted(int(e) for e in answer)
-    except (TypeError, ValueError):
-        return Verdict(False, f"Every item should be an epoch number (1 to "
-                              f"{len(PREDICT_LOSSES)}); got {list(answer)!r}.")
+        raise Rejected(f"This exercise wants a list of epoch numbers, like [3, 9]; "
+                       f"got {type(answer).__name__}.")
+    if len(answer) > len(PREDICT_LOSSES):
+        raise Rejected(f"There are only {len(PREDICT_LOSSES)} epochs; your list has "
+                       f"{len(answer)} items.")
+    epochs = []
+    for e in answer:
+        if (isinstance(e, bool) or not isinstance(e, int | float) or not math.isfinite(e)
+                or float(e) != int(e)):
+            raise Rejected(f"Every item should be an epoch number (1 to {len(PREDICT_LOSSES)}); "
+                           f"got {e!r}.")
+        epochs.append(int(e))
+    return sorted(epochs)
+
+
+def grade_drops(data: Any) -> Verdict:
+    """05.1: the list of epochs after which the LR is cut."""
+    yours = sorted(int_list(data, len(PREDICT_LOSSES), "the epochs"))
     expected = drop_epochs()
     table = [("", "epochs"), ("expected", str(expected)), ("yours", str(yours))]
     if yours == expected:
@@ -59,6 +84,9 @@ def check_drops(answer: Any) -> Verdict:
     return Verdict(False, f"Expected cuts after epochs {expected}, you said {yours}. {why}", table)
 
 
+check_drops = Check("epochs", _export_drops, grade_drops)
+
+
 # 05.2: react within REACT epochs of a real plateau, but ignore noise of +-NOISE.
 NOISE = 0.01
 REACT = 4
@@ -70,24 +98,28 @@ SLOW_LOSSES = tuple(round(1.0 - 0.02 * k + NOISE * _WIGGLE[k % len(_WIGGLE)], 4)
                     for k in range(20))
 
 
-def _cuts(answer: Any, losses: Sequence[float]) -> list[int]:
-    """Epochs whose loss made the learner's scheduler (or factory) cut the LR."""
-    lrs = preview_schedule(answer, len(losses) + 1, base_lr=0.1, metrics=list(losses))
-    return [k + 1 for k in range(len(losses)) if lrs[k + 1] < lrs[k] * (1 - 1e-9)]
+def _cuts(lrs: Sequence[float]) -> list[int]:
+    """Epochs whose loss made the LR drop, from the LR before each epoch and after the last."""
+    return [k + 1 for k in range(len(lrs) - 1) if lrs[k + 1] < lrs[k] * (1 - 1e-9)]
 
 
-def check_configure(answer: Any) -> Verdict:
-    """05.2: no cut while the loss is still falling noisily; a cut soon after it stops."""
+def _export_configure(answer: Any) -> dict[str, list[float]]:
     if not (is_scheduler(answer) or callable(answer)) or isinstance(answer, type):
-        return Verdict(False, "This exercise wants a ReduceLROnPlateau, or a factory "
-                              "`lambda opt: ReduceLROnPlateau(opt, ...)`.")
+        raise Rejected("This exercise wants a ReduceLROnPlateau, or a factory "
+                       "`lambda opt: ReduceLROnPlateau(opt, ...)`.")
     if is_scheduler(answer) and not isinstance(answer, ReduceLROnPlateau):
-        return Verdict(False, f"That is a {type(answer).__name__}; this exercise is about "
-                              "ReduceLROnPlateau.")
-    try:
-        slow, flat = _cuts(answer, SLOW_LOSSES), _cuts(answer, PLATEAU_LOSSES)
-    except (TypeError, ValueError, RuntimeError) as err:
-        return Verdict(False, f"Stepping your scheduler raised {type(err).__name__}: {err}")
+        raise Rejected(f"That is a {type(answer).__name__}; this exercise is about "
+                       "ReduceLROnPlateau.")
+    return {name: schedule_export(answer, len(losses) + 1, base_lr=0.1,
+                                  metrics=list(losses)).data
+            for name, losses in (("slow", SLOW_LOSSES), ("flat", PLATEAU_LOSSES))}
+
+
+def grade_configure(data: Any) -> Verdict:
+    """05.2: no cut while the loss is still falling noisily; a cut soon after it stops."""
+    data = record(data, ("slow", "flat"))
+    slow = _cuts(float_list(data["slow"], len(SLOW_LOSSES) + 1))
+    flat = _cuts(float_list(data["flat"], len(PLATEAU_LOSSES) + 1))
     first = flat[0] if flat else None
     deadline = PLATEAU_STARTS + REACT
     table = [("scripted losses", "your cuts after epochs", "wanted"),
@@ -108,6 +140,9 @@ def check_configure(answer: Any) -> Verdict:
                          f"after epoch {first} on the plateau.", table)
 
 
+check_configure = Check("plateau", _export_configure, grade_configure)
+
+
 def configure_reference(opt):  # -> ReduceLROnPlateau
     """A threshold twice the noise (absolute), patience 2."""
     return ReduceLROnPlateau(opt, factor=0.5, patience=2, threshold=2 * NOISE,
@@ -123,47 +158,81 @@ def end_of_epoch_reference(scheduler: ReduceLROnPlateau, val_loss: float) -> Non
     scheduler.step(val_loss)
 
 
-def _run_loop(fn: Callable[[Any, float], Any]) -> list[float]:
+def _loop_losses(seed: int | None) -> tuple[float, ...]:
+    """The fixed losses (seed None), or ten drawn ones that fall and stall at random."""
+    if seed is None:
+        return LOOP_LOSSES
+    rng = random.Random(seed)
+    losses, loss = [], 1.0
+    for _ in range(len(LOOP_LOSSES)):
+        loss = round(loss * rng.uniform(0.9, 1.03), 4)
+        losses.append(loss)
+    return tuple(losses)
+
+
+def _run_loop(fn: Callable[[Any, float], Any], losses: Sequence[float]) -> list[float]:
     optimizer = dummy_optimizer(0.1)
     scheduler = ReduceLROnPlateau(optimizer, factor=0.5, patience=1)
     lrs = []
-    for loss in LOOP_LOSSES:
+    for loss in losses:
         fn(scheduler, loss)
         lrs.append(float(optimizer.param_groups[0]["lr"]))
     return lrs
 
 
-def check_loop(answer: Any) -> Verdict:
-    """05.3: end_of_epoch(scheduler, val_loss) steps the scheduler with the loss."""
+def _export_end_of_epoch(answer: Any) -> dict[str, Any]:
     if not callable(answer) or is_scheduler(answer) or isinstance(answer, type):
-        return Verdict(False, "This exercise wants a function `def end_of_epoch(scheduler, "
-                              f"val_loss): ...`, not {type(answer).__name__}.")
+        raise Rejected("This exercise wants a function `def end_of_epoch(scheduler, "
+                       f"val_loss): ...`, not {type(answer).__name__}.")
     try:
         params = inspect.signature(answer).parameters
     except (TypeError, ValueError):
         params = {}
     if params and len(params) != 2:
-        return Verdict(False, f"end_of_epoch takes two arguments, (scheduler, val_loss); yours "
-                              f"takes {len(params)}.")
-    expected = _run_loop(end_of_epoch_reference)
-    try:
-        yours = _run_loop(answer)
-    except TypeError as err:
-        if "metrics" in str(err):
-            return Verdict(False, "Your function still calls scheduler.step() with no "
-                                  f"argument, and PyTorch says: {err}. Pass it the loss.")
-        return Verdict(False, f"Your function raised TypeError: {err}")
-    except Exception as err:  # the learner's code may raise anything
-        return Verdict(False, f"Your function raised {type(err).__name__}: {err}")
-    pairs = enumerate(zip(expected, yours, strict=True))
-    rows = [(e + 1, f"{x:.4g}", f"{y:.4g}") for e, (x, y) in pairs if not math.isclose(x, y)]
-    if not rows:
-        return Verdict(True, f"Right: over {len(LOOP_LOSSES)} epochs the LR follows the "
-                             "validation loss, as it should.")
-    return Verdict(False, f"After epoch {rows[0][0]} the LR is {rows[0][2]}, expected "
-                          f"{rows[0][1]}. Step the scheduler once per epoch, with this epoch's "
-                          "validation loss as it is (mode='min': lower is better).",
-                   [("epoch", "expected LR", "your LR"), *rows[:5]])
+        raise Rejected(f"end_of_epoch takes two arguments, (scheduler, val_loss); yours "
+                       f"takes {len(params)}.")
+    seed = case_seed()
+    runs = []
+    for run_seed in (None, seed):
+        try:
+            runs.append(_run_loop(answer, _loop_losses(run_seed)))
+        except BaseException as err:  # the learner's code may raise anything
+            said = learner_error(err)
+            if isinstance(err, TypeError) and "metrics" in str(err):
+                raise Rejected("Your function still calls scheduler.step() with no argument, "
+                               f"and PyTorch says: {err}. Pass it the loss.") from None
+            raise Rejected(f"Your function raised {said}") from None
+    return {"seed": seed, "runs": runs}
+
+
+def grade_end_of_epoch(data: Any) -> Verdict:
+    """05.3: end_of_epoch(scheduler, val_loss) steps the scheduler with the loss."""
+    data = record(data, ("seed", "runs"))
+    seed = checked_seed(data["seed"])
+    runs = data["runs"]
+    if not isinstance(runs, list) or len(runs) != 2:
+        raise Malformed("there should be two runs")
+    n = len(LOOP_LOSSES)
+    for yours_raw, run_seed in zip(runs, (None, seed), strict=True):
+        yours = float_list(yours_raw, n, "a run's LRs")
+        losses = _loop_losses(run_seed)
+        expected = _run_loop(end_of_epoch_reference, losses)
+        pairs = enumerate(zip(expected, yours, strict=True))
+        rows = [(e + 1, losses[e], f"{x:.4g}", f"{y:.4g}") for e, (x, y) in pairs
+                if not math.isclose(x, y)]
+        if rows:
+            start = ("After epoch" if run_seed is None
+                     else "On a second run, with other losses, after epoch")
+            return Verdict(False, f"{start} {rows[0][0]} the LR "
+                                  f"is {rows[0][3]}, expected {rows[0][2]}. Step the scheduler "
+                                  "once per epoch, with this epoch's validation loss as it is "
+                                  "(mode='min': lower is better).",
+                           [("epoch", "val_loss", "expected LR", "your LR"), *rows[:5]])
+    return Verdict(True, f"Right: over {n} epochs the LR follows the validation loss, as it "
+                         "should.")
+
+
+check_loop = Check("loop", _export_end_of_epoch, grade_end_of_epoch)
 
 
 def _forgets(scheduler: ReduceLROnPlateau, val_loss: float) -> None:
@@ -197,6 +266,7 @@ EXERCISES = [
             Wrong(lambda: drop_epochs(cooldown=0), "without cooldown"),
             Wrong(lambda: "6", "list of epoch numbers"),
             Wrong(lambda: [1, 2], "Walk through"),
+            Wrong(lambda: [6.5, float("nan")], "epoch number"),
         ),
         reference=drop_epochs,
     ),

@@ -1,19 +1,55 @@
-"""Lesson 06 exercises: repair three setups the linter flags, then choose a scheduler.
+"""Lesson 06 exercises: repair setups the linter flags, then choose a scheduler.
 
-Exercises 06.1 to 06.3 share one run: 8 epochs of 20 batches, the scheduler
-stepped once per batch (160 steps), SGD at a peak LR of 0.5. A repaired
-factory passes when `lint_schedule` has nothing to say about it and its LR
-curve matches the intended one.
+The lesson's linter section uses one run: 8 epochs of 20 batches, the scheduler
+stepped once per batch (160 steps), SGD at a peak LR of 0.5 (`BROKEN`, `FIXED`);
+exercise 06.3 repairs its exponential decay. Exercises 06.1 and 06.2 transfer the
+lesson's repairs to another run, 12 epochs of 25 batches stepped per batch (300
+steps), whose answers the lesson does not print. Their prompts:
+
+06.1 · Repair the OneCycle setup of another run: "A colleague's run has 12 epochs of
+25 batches and steps its scheduler once per batch, with `OneCycleLR(opt, max_lr=0.5,
+total_steps=12)`. Write a factory `lambda opt: lr_scheduler.OneCycleLR(opt, ...)` that
+fits this run."  (Answer: total_steps=300, or epochs=12 and steps_per_epoch=25.)
+
+06.2 · Repair the cosine setup of that run: "The same run (12 epochs of 25 batches,
+stepped once per batch) uses `CosineAnnealingLR(opt, T_max=12, eta_min=0.005)`. Keep
+the per-batch stepping and the floor of 0.005, and make the cosine reach its floor when
+the run's last step is done. Pass a factory `lambda opt: lr_scheduler.CosineAnnealingLR(
+opt, ...)`."  (Answer: T_max=300, eta_min=0.005.)
+
+06.5 asks for a number and no longer sends the learner to `lint_schedule` (which has
+nothing to say about a cosine inside `SequentialLR`, right or wrong): "... What `T_max`
+must the cosine have to reach its floor exactly at the end of the run? Answer with the
+number. Once you have it, build the `SequentialLR` and preview it: the LR at the run's
+last step, `preview_schedule(your_factory, 90 * 100)[-1]`, should be below a millionth
+of the peak."  (With T_max=9000, the whole run, it is still 0.8% of the peak.)
+
+A repaired factory passes when its LR curve matches the intended one; the linter's
+warning, if any, is part of the feedback.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from torch.optim import lr_scheduler as lrs
 
-from course_utils.checks import Exercise, Verdict, Wrong, number_check, schedule_check
+from course_utils.checks import (
+    Check,
+    Exercise,
+    Knob,
+    Malformed,
+    Rejected,
+    Verdict,
+    Wrong,
+    number_check,
+    peak_step,
+    schedule_check,
+    text,
+    with_rounded,
+)
 from course_utils.lint import lint_schedule
 from course_utils.schedules import is_scheduler
 
@@ -37,30 +73,94 @@ FIXED: dict[str, Callable[[Any], Any]] = {
 }
 
 
-def run_warnings(answer: Any) -> list[str]:
-    """The linter's warnings for `answer` on this lesson's run (per batch, 8 x 20)."""
-    return lint_schedule(answer, epochs=EPOCHS, steps_per_epoch=STEPS_PER_EPOCH,
+# 06.1 and 06.2: the same two mistakes on another run.
+T_EPOCHS = 12
+T_STEPS_PER_EPOCH = 25
+T_RUN_STEPS = T_EPOCHS * T_STEPS_PER_EPOCH  # 300 batch steps
+T_FLOOR = 0.005
+
+ONECYCLE_PARAMS: dict[str, Any] = {"max_lr": PEAK_LR, "total_steps": T_RUN_STEPS}
+COSINE_PARAMS: dict[str, Any] = {"T_max": T_RUN_STEPS, "eta_min": T_FLOOR}
+
+TRANSFER_BROKEN: dict[str, Callable[[Any], Any]] = {
+    "onecycle": lambda opt: lrs.OneCycleLR(opt, max_lr=PEAK_LR, total_steps=T_EPOCHS),
+    "cosine": lambda opt: lrs.CosineAnnealingLR(opt, T_max=T_EPOCHS, eta_min=T_FLOOR),
+}
+
+TRANSFER_FIXED: dict[str, Callable[[Any], Any]] = {
+    "onecycle": lambda opt: lrs.OneCycleLR(opt, **ONECYCLE_PARAMS),
+    "cosine": lambda opt: lrs.CosineAnnealingLR(opt, **COSINE_PARAMS),
+}
+
+
+def run_warnings(answer: Any, epochs: int = EPOCHS, steps_per_epoch: int = STEPS_PER_EPOCH
+                 ) -> list[str]:
+    """The linter's warnings for `answer` on a run stepped per batch (the lesson's: 8 x 20)."""
+    return lint_schedule(answer, epochs=epochs, steps_per_epoch=steps_per_epoch,
                          step_every="batch", base_lr=PEAK_LR)
 
 
-def repaired_check(reference: Callable[[Any], Any], *, rel_tol: float = 1e-6
-                   ) -> Callable[[Any], Verdict]:
-    """A check that the linter is quiet about the answer and its LRs match the reference's."""
-    same_curve = schedule_check(reference, RUN_STEPS, base_lr=PEAK_LR, rel_tol=rel_tol)
+def _lint_note(epochs: int, steps_per_epoch: int) -> Callable[[Any], str]:
+    def note(answer: Any) -> str:
+        if not (is_scheduler(answer) or callable(answer)) or isinstance(answer, type):
+            return ""
+        try:
+            found = run_warnings(answer, epochs, steps_per_epoch)
+        except Exception:  # the schedule check says what is wrong with it
+            return ""
+        if not found:
+            return ""
+        # The warning without its "Fix: ..." part, which would hand over the answer.
+        return f"The linter still flags it: {found[0].split(' Fix:')[0]}"
 
-    def check_repaired(answer: Any) -> Verdict:
-        if (is_scheduler(answer) or callable(answer)) and not isinstance(answer, type):
-            try:
-                found = run_warnings(answer)
-            except (TypeError, ValueError, RuntimeError, KeyError, AttributeError) as err:
-                return Verdict(False, f"Building your scheduler raised {type(err).__name__}: "
-                                      f"{str(err).splitlines()[0] if str(err) else ''}")
-            if found:
-                return Verdict(False, f"The linter still flags it: {found[0]}")
-        return same_curve(answer)
+    return note
 
-    return check_repaired
 
+def repaired_check(reference: Callable[[Any], Any], *, rel_tol: float = 1e-6,
+                   epochs: int = EPOCHS, steps_per_epoch: int = STEPS_PER_EPOCH,
+                   **options: Any) -> Check:
+    """A check that the answer's LRs match the reference's; the linter's warning as a note."""
+    return schedule_check(reference, epochs * steps_per_epoch, base_lr=PEAK_LR, rel_tol=rel_tol,
+                          note=_lint_note(epochs, steps_per_epoch), **options)
+
+
+def _vary(build: Callable[..., Any], params: Mapping[str, Any]
+          ) -> Callable[[str, Any], Callable[[Any], Any]]:
+    return lambda name, value: (lambda opt: build(opt, **{**params, name: value}))
+
+
+ONECYCLE_KNOBS = (
+    Knob("max_lr", lambda y: with_rounded([max(y), y[0] * 25]),
+         "max_lr is the peak LR of the run, the one the broken setup had."),
+    Knob("total_steps", lambda y: [round((peak_step(y) + 1) / 0.3)],
+         "total_steps counts every scheduler step of the run: epochs times batches."),
+    Knob("pct_start", lambda y: with_rounded([(peak_step(y) + 1) / len(y)]),
+         "The broken setup left pct_start at its default; so can the repair."),
+    Knob("div_factor", lambda y: with_rounded([max(y) / y[0]], (0, 1)),
+         "The broken setup left div_factor at its default; so can the repair."),
+    Knob("final_div_factor", lambda y: with_rounded([y[0] / y[-1]], (0,)),
+         "The broken setup left final_div_factor at its default; so can the repair."),
+    Knob("anneal_strategy", lambda y: ["linear"],
+         "The broken setup left anneal_strategy at its default; so can the repair."),
+)
+
+
+def _cosine_t_max_guesses(y: list[float]) -> list[int]:
+    low = min(range(len(y)), key=y.__getitem__)
+    guesses = [low] if 0 < low < len(y) - 1 else []
+    ratio = 2 * (y[-1] - T_FLOOR) / (y[0] - T_FLOOR) - 1
+    if -1 < ratio < 1:
+        guesses.append(round(math.pi * (len(y) - 1) / math.acos(ratio)))
+    return guesses + [len(y) - 1]
+
+
+COSINE_KNOBS = (
+    Knob("T_max", _cosine_t_max_guesses,
+         "T_max counts scheduler steps, here one per batch: the cosine should reach its floor "
+         "at the run's end."),
+    Knob("eta_min", lambda y: with_rounded([min(y), y[-1]], (3, 4)),
+         "eta_min is the floor the broken setup had; keep it."),
+)
 
 SITUATIONS: dict[str, str] = {
     "A": "A new model on a new dataset; you have no idea yet what LR suits it and want a "
@@ -89,21 +189,34 @@ _WHY: dict[tuple[str, str], str] = {
 }
 
 
-def check_situations(answer: Any) -> Verdict:
-    """06.4: one scheduler name per situation, each explained."""
+def _export_situations(answer: Any) -> dict[str, str]:
     if not isinstance(answer, Mapping):
-        return Verdict(False, 'This exercise wants a dict such as {"A": "adam", "B": ..., '
-                              '"C": ..., "D": ...}.')
-    given = {str(k).strip().upper(): v for k, v in answer.items()}
+        raise Rejected('This exercise wants a dict such as {"A": "adam", "B": ..., '
+                       '"C": ..., "D": ...}.')
+    if len(answer) > 20:
+        raise Rejected(f"There are {len(SITUATIONS)} situations; your dict has {len(answer)} "
+                       "entries.")
+    out: dict[str, str] = {}
+    for k, v in answer.items():
+        key, value = str(k).strip().upper()[:10], str(v).strip().lower()[:40]
+        out[key] = value
+    return out
+
+
+def grade_situations(data: Any) -> Verdict:
+    """06.4: one scheduler name per situation, each explained."""
+    if not isinstance(data, dict) or len(data) > 20:
+        raise Malformed("the choices should be an object of at most 20 entries")
+    given = {text(k, 10, "a situation"): text(v, 40, "a choice") for k, v in data.items()}
     missing = [s for s in SITUATIONS if s not in given]
     if missing:
         return Verdict(False, f"Give a choice for every situation; missing: {', '.join(missing)}.")
     rows: list[tuple[str, str, str]] = []
     wrong: list[str] = []
     for key, best in BEST.items():
-        choice = str(given[key]).strip().lower()
+        choice = given[key]
         if choice not in CHOICES:
-            return Verdict(False, f"Situation {key}: {given[key]!r} is not one of "
+            return Verdict(False, f"Situation {key}: {choice!r} is not one of "
                                   f"{', '.join(CHOICES)}.")
         why = _WHY.get((key, choice), "")
         if choice == best:
@@ -111,10 +224,13 @@ def check_situations(answer: Any) -> Verdict:
         else:
             wrong.append(f"{key}: {why or f'{choice} does not fit this situation.'}")
             rows.append((key, choice, "not this one"))
-    table = [("situation", "yours", ""), *rows]
+    table = [("situation", "yours", "verdict"), *rows]
     if not wrong:
         return Verdict(True, "All four fit the decision guide.", table)
     return Verdict(False, f"{len(wrong)} of 4 differ from the guide. " + " ".join(wrong), table)
+
+
+check_situations = Check("mapping", _export_situations, grade_situations)
 
 
 # 06.5: situation B in numbers. 90 epochs of 100 batches, stepped per batch; a linear
@@ -144,21 +260,26 @@ def warmup_cosine_reference(opt: Any) -> Any:
                             milestones=[warmup])
 
 
-def gamma_or_factory_check(check: Callable[[Any], Verdict]) -> Callable[[Any], Verdict]:
+def gamma_to_factory(answer: Any) -> Any:
     """06.3 takes the number gamma itself, or a factory or scheduler; a number becomes
-    `lambda opt: ExponentialLR(opt, gamma=number)` before `check` sees it."""
+    `lambda opt: ExponentialLR(opt, gamma=number)`."""
+    if isinstance(answer, (int, float)) and not isinstance(answer, bool):
+        gamma = float(answer)
+        if not 0 < gamma < 1:
+            raise Rejected(f"gamma={gamma:g} does not shrink the LR: ExponentialLR multiplies "
+                           "it by gamma at every step, so pick a number between 0 and 1.")
+        return lambda opt: lrs.ExponentialLR(opt, gamma=gamma)
+    return answer
 
-    def check_gamma(answer: Any) -> Verdict:
-        if isinstance(answer, (int, float)) and not isinstance(answer, bool):
-            gamma = float(answer)
-            if not 0 < gamma < 1:
-                return Verdict(False, f"gamma={gamma:g} does not shrink the LR: ExponentialLR "
-                                      "multiplies it by gamma at every step, so pick a number "
-                                      "between 0 and 1.")
-            return check(lambda opt: lrs.ExponentialLR(opt, gamma=gamma))
-        return check(answer)
 
-    return check_gamma
+def _gamma_guesses(y: list[float]) -> list[float]:
+    return with_rounded([(y[-1] / y[0]) ** (1 / (len(y) - 1)), y[1] / y[0]], (3, 4))
+
+
+GAMMA_KNOBS = (
+    Knob("gamma", _gamma_guesses,
+         "The LR at the last step, 159, should be 1% of the start: solve gamma**159 = 0.01."),
+)
 
 
 def _fixed_by_epochs_gamma(opt: Any) -> Any:
@@ -172,47 +293,67 @@ def _slow_exponential(opt: Any) -> Any:
 EXERCISES = [
     Exercise(
         id="06.1",
-        title="Repair the OneCycle setup",
-        check=repaired_check(FIXED["onecycle"]),
+        title="Repair the OneCycle setup of a 12-epoch run",
+        check=repaired_check(TRANSFER_FIXED["onecycle"], epochs=T_EPOCHS,
+                             steps_per_epoch=T_STEPS_PER_EPOCH, knobs=ONECYCLE_KNOBS,
+                             vary=_vary(lrs.OneCycleLR, ONECYCLE_PARAMS)),
         hints=(
-            "OneCycleLR must be stepped exactly total_steps times over the run; here it is "
-            "stepped once per batch.",
-            "The run has 8 epochs of 20 batches: how many batch steps is that?",
-            "total_steps = 8 * 20 = 160 (or pass epochs=8, steps_per_epoch=20).",
+            "OneCycleLR must be stepped exactly total_steps times over the run; this run "
+            "steps it once per batch.",
+            "The run has 12 epochs of 25 batches: how many batch steps is that?",
+            "total_steps = 12 * 25 = 300 (or pass epochs=12, steps_per_epoch=25).",
         ),
         solution="answer = lambda opt: lr_scheduler.OneCycleLR(opt, max_lr=0.5, "
-                 "total_steps=8 * 20)",
+                 "total_steps=12 * 25)",
         wrong=(
-            Wrong(lambda: BROKEN["onecycle"], "linter still flags"),
-            Wrong(lambda: lambda opt: lrs.OneCycleLR(opt, max_lr=0.1, total_steps=RUN_STEPS),
-                  "expected 0.02"),
-            Wrong(lambda: [0.5] * RUN_STEPS, "scheduler object"),
+            Wrong(lambda: TRANSFER_BROKEN["onecycle"], "linter still flags",
+                  avoid=("total_steps = 300",)),
+            Wrong(lambda: lambda opt: lrs.OneCycleLR(opt, max_lr=0.05, total_steps=T_RUN_STEPS),
+                  "One parameter explains it: max_lr.",
+                  avoid=("build the scheduler on that optimizer", "T_max", "eta_min")),
+            Wrong(lambda: lambda opt: lrs.OneCycleLR(opt, max_lr=PEAK_LR, total_steps=400),
+                  "One parameter explains it: total_steps."),
+            Wrong(lambda: FIXED["onecycle"], "total_steps=160"),
+            Wrong(lambda: [0.5] * T_RUN_STEPS, "scheduler object"),
         ),
-        reference=lambda: FIXED["onecycle"],
+        reference=lambda: TRANSFER_FIXED["onecycle"],
     ),
     Exercise(
         id="06.2",
-        title="Repair the cosine setup",
-        check=repaired_check(FIXED["cosine"]),
+        title="Repair the cosine setup of a 12-epoch run",
+        check=repaired_check(TRANSFER_FIXED["cosine"], epochs=T_EPOCHS,
+                             steps_per_epoch=T_STEPS_PER_EPOCH, knobs=COSINE_KNOBS,
+                             vary=_vary(lrs.CosineAnnealingLR, COSINE_PARAMS)),
         hints=(
             "T_max counts scheduler steps, not epochs. How often does this loop step it?",
-            "Per batch, for 8 epochs of 20 batches.",
-            "T_max = 8 * 20 = 160.",
+            "Per batch, for 12 epochs of 25 batches; the floor eta_min stays as it was.",
+            "T_max = 12 * 25 = 300, eta_min=0.005.",
         ),
-        solution="answer = lambda opt: lr_scheduler.CosineAnnealingLR(opt, T_max=8 * 20)",
+        solution="answer = lambda opt: lr_scheduler.CosineAnnealingLR(opt, T_max=12 * 25, "
+                 "eta_min=0.005)",
         wrong=(
-            Wrong(lambda: BROKEN["cosine"], "linter still flags"),
-            Wrong(lambda: lambda opt: lrs.CosineAnnealingLR(opt, T_max=2 * RUN_STEPS),
-                  "much longer than the run"),
-            Wrong(lambda: lambda opt: lrs.CosineAnnealingLR(opt, T_max=200), "expected"),
+            Wrong(lambda: TRANSFER_BROKEN["cosine"], "linter still flags",
+                  avoid=("T_max=300",)),
+            Wrong(lambda: lambda opt: lrs.CosineAnnealingLR(opt, T_max=299, eta_min=T_FLOOR),
+                  "One parameter explains it: T_max.", avoid=("gamma", "step_size", "T_0")),
+            Wrong(lambda: lambda opt: lrs.CosineAnnealingLR(opt, T_max=159, eta_min=T_FLOOR),
+                  "One parameter explains it: T_max."),
+            Wrong(lambda: lambda opt: lrs.CosineAnnealingLR(opt, T_max=2 * T_RUN_STEPS,
+                                                            eta_min=T_FLOOR),
+                  "One parameter explains it: T_max."),
+            Wrong(lambda: lambda opt: lrs.CosineAnnealingLR(opt, T_max=T_RUN_STEPS),
+                  "One parameter explains it: eta_min."),
         ),
-        reference=lambda: FIXED["cosine"],
+        reference=lambda: TRANSFER_FIXED["cosine"],
     ),
     Exercise(
         id="06.3",
         title="Repair the exponential decay",
         # Within 10% at every step: a gamma rounded to three decimals (0.971, 0.972) passes.
-        check=gamma_or_factory_check(repaired_check(FIXED["exponential"], rel_tol=0.10)),
+        check=repaired_check(FIXED["exponential"], rel_tol=0.10, convert=gamma_to_factory,
+                             knobs=GAMMA_KNOBS,
+                             vary=lambda name, value: (lambda opt: lrs.ExponentialLR(opt, value)),
+                             show_curve=False),
         hints=(
             "With ExponentialLR the LR at step i is lr * gamma**i; the last of 160 steps "
             "has i = 159.",
@@ -225,9 +366,9 @@ EXERCISES = [
             Wrong(lambda: BROKEN["exponential"], "linter still flags"),
             Wrong(lambda: _fixed_by_epochs_gamma, "linter still flags"),
             Wrong(lambda: END_RATIO ** (1 / EPOCHS), "linter still flags"),
-            Wrong(lambda: _slow_exponential, "expected"),
+            Wrong(lambda: _slow_exponential, "One parameter explains it: gamma."),
             Wrong(lambda: 1.5, "between 0 and 1"),
-            Wrong(lambda: 0.97, "expected"),
+            Wrong(lambda: 0.97, "yours ends at", avoid=("0.9714", "0.971")),
         ),
         reference=lambda: FIXED["exponential"],
     ),
@@ -245,6 +386,7 @@ EXERCISES = [
                  '"D": "multistep"}',
         wrong=(
             Wrong(lambda: {**BEST, "C": "cosine"}, "T_max"),
+            Wrong(lambda: {**BEST, "B": "cosine"}, "warmup first"),
             Wrong(lambda: {**BEST, "D": "step"}, "uneven"),
             Wrong(lambda: {"A": "adam"}, "missing"),
             Wrong(lambda: "adam", "dict"),
@@ -264,7 +406,7 @@ EXERCISES = [
         ),
         solution="answer = (90 - 5) * 100",
         wrong=(
-            Wrong(lambda: B_EPOCHS * B_BATCHES, "whole run"),
+            Wrong(lambda: B_EPOCHS * B_BATCHES, "whole run", avoid=("8500",)),
             Wrong(lambda: B_EPOCHS - B_WARMUP_EPOCHS, "counts epochs"),
             Wrong(lambda: "8500", "single number"),
         ),
