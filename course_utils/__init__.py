@@ -50,6 +50,8 @@ _EXPORTS: dict[str, str] = {
     "Landscape": "hiker",
     "Hike": "hiker",
     "simulate_hike": "hiker",
+    "OUTCOMES": "hiker",
+    "OUTCOME_RULES": "hiker",
     "HikerWidget": "hiker_widget",
     # exercises
     "check": "checks",

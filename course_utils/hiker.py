@@ -6,12 +6,22 @@ with the learning rate set at every step by a real `torch.optim.lr_scheduler`
 object. The update runs in plain floats, so a hike costs about a millisecond
 plus the scheduler; the tests check it against `torch.optim.SGD` step by step.
 
+With `noise > 0` every stride uses the gradient plus `noise` times a standard
+normal draw, as a mini-batch gradient scatters around the full one; the draws
+come from a private generator seeded by `seed`, so a hike is reproducible.
+
+How a hike ends is one of `OUTCOMES`; `OUTCOME_RULES` says, in one place, the
+rule that gives each one (`_judge` applies them in that order). "The final
+window" is the last tenth of the hike (at least 3 positions).
+
 Nothing here knows about widgets: `course_utils.hiker_widget` draws hikes.
 """
 
 from __future__ import annotations
 
 import math
+import numbers
+import random
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -27,7 +37,41 @@ from course_utils.schedules import (
     is_scheduler,
 )
 
-OUTCOMES = ("valley", "stuck", "bouncing", "fell", "walking")
+OUTCOMES = ("valley", "stuck", "hovering", "bouncing", "fell", "walking")
+
+# Every outcome's rule, in the order `_judge` tries them: the first that holds wins.
+OUTCOME_RULES: dict[str, str] = {
+    "fell": (
+        "The hiker left the ground for good. On a landscape whose map ends at cliffs (ravine, "
+        "ledge, plateau) that is the first stride past the map's edge. Where the ground goes on "
+        "past the map (the bowl), leaving the map is only a detour: the hiker has fallen "
+        "(diverged) when it is more than FAR map widths from the floor or its position overflows, "
+        "or when the hike ends off the map with each stride overshooting more than the last."
+    ),
+    "valley": (
+        "Every position in the final window is within `tolerance` of the valley floor. "
+        "(A hike that ends within `tolerance` of the floor and is not bouncing is also "
+        "'valley': a hiker drawn on the valley marker is never 'walking'.)"
+    ),
+    "stuck": (
+        "Every position in the final window is within `tolerance` of a dip that is not the "
+        "valley; with noise, also when the window's mean distance from the dip is below `near`."
+    ),
+    "hovering": (
+        "Only with noise: the final window's mean distance from the valley floor is below "
+        "`near` (a tenth of the map), but not every position is within `tolerance`: the noisy "
+        "strides keep the hiker jittering around the floor. The story gives how far it strays "
+        "and its mean height above the floor over that window, altitude(x) - altitude(floor)."
+    ),
+    "bouncing": (
+        "The final window crosses the nearest minimum at least twice: each stride overshoots."
+    ),
+    "walking": (
+        "None of the above, and the hike does not end within `tolerance` of the floor: still "
+        "heading downhill when the steps ran out."
+    ),
+}
+FAR = 100.0  # on an open landscape, a hiker this many map widths from the floor has diverged
 
 
 @dataclass(frozen=True)
@@ -44,6 +88,7 @@ class Landscape:
     dips: tuple[float, ...] = ()
     tolerance: float = 0.05
     curvature: float | None = None
+    open_ends: bool = False  # the ground goes on past the map, so leaving it is not yet falling
 
     def altitude(self, x: float) -> float:
         """The altitude at position `x`."""
@@ -57,10 +102,37 @@ class Landscape:
         """True while `x` is a finite position between the map's edges."""
         return math.isfinite(x) and self.x_range[0] <= x <= self.x_range[1]
 
+    def on_ground(self, x: float) -> bool:
+        """True while a hiker at `x` has not fallen: on the map, or near it on open ground."""
+        if not self.open_ends:
+            return self.on_map(x)
+        lo, hi = self.x_range
+        return math.isfinite(x) and abs(x - self.floor) <= FAR * (hi - lo)
+
+    @property
+    def near(self) -> float:
+        """How close to a minimum a jittering hiker counts as hovering there: a tenth of the map."""
+        return 0.1 * (self.x_range[1] - self.x_range[0])
+
+    def height(self, x: float) -> float:
+        """How far above the valley floor position `x` is: altitude(x) - altitude(floor)."""
+        return self.altitude(x) - self.altitude(self.floor) if self.on_ground(x) else math.nan
+
+    def edge_lr(self, momentum: float = 0.0) -> float | None:
+        """The largest constant LR that keeps a quadratic from diverging: 2 (1 + momentum) / a.
+
+        With heavy-ball momentum mu (torch.optim.SGD's `momentum`), the edge moves from
+        2 / a to 2 (1 + mu) / a. None where the landscape has no single curvature.
+        """
+        momentum = _number("momentum", momentum)
+        if not 0 <= momentum < 1:
+            raise ValueError(f"momentum must be a number in [0, 1); got {momentum!r}.")
+        return None if self.curvature is None else 2.0 * (1.0 + momentum) / self.curvature
+
     @property
     def stability_limit(self) -> float | None:
-        """The largest constant LR that does not diverge on a quadratic (2 / curvature)."""
-        return None if self.curvature is None else 2.0 / self.curvature
+        """The largest constant LR that does not diverge on a quadratic without momentum (2 / a)."""
+        return self.edge_lr(0.0)
 
     def curve(self, n: int = 400) -> tuple[list[float], list[float]]:
         """Positions and altitudes across the whole map, for drawing the mountain."""
@@ -79,13 +151,15 @@ class Landscape:
 def _bowl(curvature: float) -> Landscape:
     return Landscape(
         "bowl",
-        f"Bowl: curvature {curvature:g}, so a constant LR above {2 / curvature:g} diverges",
+        f"Bowl: altitude {'' if curvature == 2 else f'{curvature / 2:g} '}x², "
+        f"curvature {curvature:g}",
         lambda x: 0.5 * curvature * x * x,
         lambda x: curvature * x,
         x_range=(-5.0, 5.0),
         floor=0.0,
         start=-4.0,
         curvature=curvature,
+        open_ends=True,
     )
 
 
@@ -192,8 +266,9 @@ class Hike:
 
     `positions` and `altitudes` hold the start and the place after every step, so
     they are one longer than `lrs` (the LR used at each step). A hike that fell
-    stops at the step that left the map; its last position may be infinite and
-    its last altitude is NaN (there is no ground there).
+    stops at the step that left the ground; its last position may be infinite and
+    its last altitude is NaN (there is no ground there). On the bowl, whose ground
+    goes on past the map, a hiker may leave the map and come back.
     """
 
     landscape: Landscape
@@ -203,16 +278,59 @@ class Hike:
     outcome: str
     story: str
     event_step: int | None = None  # step it settled, fell, or None
+    noise: float = 0.0
+    seed: int = 0
 
     @property
     def steps(self) -> int:
         """How many strides the hiker took."""
         return len(self.lrs)
 
+    @property
+    def height(self) -> float:
+        """The final height above the floor, altitude(x) - altitude(floor); NaN if it fell."""
+        return self.landscape.height(self.positions[-1])
+
+
+def _number(name: str, value: object) -> float:
+    """`value` as a float, or a TypeError that names the argument."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a number; got {type(value).__name__} {value!r}.")
+    return float(value)
+
+
+def _whole(name: str, value: object) -> int:
+    """`value` as an int, or a TypeError that names the argument."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be a whole number; got {type(value).__name__} {value!r}.")
+    return int(value)
+
+
+def _landscape(landscape: object) -> Landscape:
+    """A landscape by name, or the Landscape itself; a clear error for anything else."""
+    if isinstance(landscape, Landscape):
+        return landscape
+    if isinstance(landscape, str):
+        if landscape in LANDSCAPES:
+            return LANDSCAPES[landscape]
+        raise ValueError(
+            f"Unknown landscape {landscape!r}; landscape must be one of: {', '.join(LANDSCAPES)} "
+            "(or a Landscape)."
+        )
+    raise TypeError(
+        f"landscape must be a name ({', '.join(LANDSCAPES)}) or a Landscape; "
+        f"got {type(landscape).__name__}."
+    )
+
 
 def _factory(schedule: str | SchedulerFactory | None, steps: int) -> SchedulerFactory | None:
     if schedule is None or callable(schedule):
         return schedule
+    if not isinstance(schedule, str):
+        raise TypeError(
+            "schedule must be a preset name, a factory such as lambda opt: "
+            f"CosineAnnealingLR(opt, T_max=200), or None; got {type(schedule).__name__}."
+        )
     if schedule not in SCHEDULE_PRESETS:
         names = ", ".join(SCHEDULE_PRESETS)
         raise ValueError(f"Unknown schedule {schedule!r}; the presets are: {names}.")
@@ -246,38 +364,49 @@ def simulate_hike(
     steps: int = 200,
     start: float | None = None,
     momentum: float = 0.0,
+    noise: float = 0.0,
+    seed: int = 0,
 ) -> Hike:
     """Walk `steps` SGD strides down `landscape`, the LR set by a real scheduler each step.
 
     `schedule` is a preset name from `SCHEDULE_PRESETS`, a factory such as
     `lambda opt: CosineAnnealingLR(opt, T_max=200)`, or None for a constant LR.
-    ReduceLROnPlateau is fed the altitude after every step.
+    With `noise > 0` each stride uses the gradient plus `noise` times a standard
+    normal draw from a generator seeded by `seed` (the same seed, the same hike).
+    ReduceLROnPlateau is fed the exact altitude where the hiker stands after every step.
     """
-    land = LANDSCAPES[landscape] if isinstance(landscape, str) else landscape
-    lr, steps, momentum = float(lr), int(steps), float(momentum)
-    if not lr >= 0 or not 0 <= momentum < 1 or steps < 0:
-        raise ValueError(
-            f"Need lr >= 0, 0 <= momentum < 1 and steps >= 0; got lr={lr}, "
-            f"momentum={momentum}, steps={steps}."
-        )
-    x = land.start if start is None else float(start)
+    land = _landscape(landscape)
+    lr, momentum, noise = _number("lr", lr), _number("momentum", momentum), _number("noise", noise)
+    steps, seed = _whole("steps", steps), _whole("seed", seed)
+    if not lr >= 0:
+        raise ValueError(f"lr must be a number >= 0; got lr={lr}.")
+    if not 0 <= momentum < 1:
+        raise ValueError(f"momentum must be in [0, 1); got momentum={momentum}.")
+    if steps < 0:
+        raise ValueError(f"steps must be a whole number >= 0; got steps={steps}.")
+    if not (noise >= 0 and math.isfinite(noise)):
+        raise ValueError(f"noise must be a finite number >= 0; got noise={noise}.")
+    x = land.start if start is None else _number("start", start)
     scheduler = _scheduler(_factory(schedule, steps), lr, momentum)
     plateau = isinstance(scheduler, lrs.ReduceLROnPlateau)
     fixed = {"lr": lr, "momentum": momentum}
     group = fixed if scheduler is None else scheduler.optimizer.param_groups[0]
+    draw = random.Random(seed).gauss if noise else None
     positions = [x]
-    altitudes = [land.altitude(x) if land.on_map(x) else math.nan]
+    altitudes = [land.altitude(x) if land.on_ground(x) else math.nan]
     lrs_used: list[float] = []
     velocity: float | None = None
     with warnings.catch_warnings():
         # PyTorch warns that scheduler.step() came before optimizer.step(): true, and harmless.
         warnings.simplefilter("ignore")
         for i in range(steps):
-            if not land.on_map(x):
+            if not land.on_ground(x):
                 break
             step_lr, mu = float(group["lr"]), float(group["momentum"])
             lrs_used.append(step_lr)
             g = land.gradient(x)
+            if draw is not None:
+                g += noise * draw(0.0, 1.0)
             if mu:
                 # torch.optim.SGD's momentum buffer: the first gradient, then mu * buffer + g.
                 velocity = g if velocity is None else mu * velocity + g
@@ -285,59 +414,69 @@ def simulate_hike(
             else:
                 x = x - step_lr * g
             positions.append(x)
-            altitudes.append(land.altitude(x) if land.on_map(x) else math.nan)
-            if scheduler is None or i == steps - 1 or not land.on_map(x):
+            altitudes.append(land.altitude(x) if land.on_ground(x) else math.nan)
+            if scheduler is None or i == steps - 1 or not land.on_ground(x):
                 continue
             if plateau:
                 scheduler.step(altitudes[-1])
             else:
                 scheduler.step()
-    outcome, story, event = _judge(land, positions, lrs_used)
-    return Hike(land, positions, altitudes, lrs_used, outcome, story, event)
+    outcome, story, event = _judge(land, positions, lrs_used, noise)
+    return Hike(land, positions, altitudes, lrs_used, outcome, story, event, noise, seed)
 
 
 def _steps(n: int) -> str:
     return "1 step" if n == 1 else f"{n} steps"
 
 
-def _judge(land: Landscape, xs: list[float], lrs_used: list[float]) -> tuple[str, str, int | None]:
-    """The outcome of a hike, its one-sentence story, and the step it happened."""
-    n = len(lrs_used)
+def _overshooting(xs: list[float]) -> bool:
+    """Whether the last strides each overshoot more than the one before (a diverging swing)."""
+    tail = xs[-4:]
+    strides = [b - a for a, b in pairwise(tail) if math.isfinite(b - a)]
+    return len(strides) >= 2 and all(abs(b) > abs(a) and a * b < 0 for a, b in pairwise(strides))
+
+
+def _fell(land: Landscape, xs: list[float], n: int) -> tuple[str, str, int | None] | None:
+    """The 'fell' verdict, or None if the hiker is still on the ground (see OUTCOME_RULES)."""
     last = xs[-1]
-    if not land.on_map(last):
-        side = "right" if last > land.x_range[1] else "left"
-        tail = xs[-4:]
-        strides = [b - a for a, b in pairwise(tail) if math.isfinite(b - a)]
-        growing = len(strides) >= 2 and all(
-            abs(b) > abs(a) and a * b < 0 for a, b in pairwise(strides)
-        )
-        if n == 0:
-            why = "the start is off the map"
-        elif not math.isfinite(last):
-            why = "the stride grew too large to count"
-        elif growing:
-            why = "each stride overshot more than the last"
-        else:
-            why = f"one stride of {abs(last - xs[-2]):.3g} carried the hiker past the edge"
-        return "fell", f"Fell off the {side} edge of the mountain at step {n}: {why}.", n
+    if land.on_ground(last) and (land.on_map(last) or not _overshooting(xs)):
+        return None
+    # The step it left the map for the last time: on cliffs, the step it fell.
+    left = n
+    while left > 0 and not land.on_map(xs[left - 1]):
+        left -= 1
+    side = "right" if xs[left] > land.x_range[1] else "left"
+    if n == 0:
+        why = "the start is off the map"
+    elif not math.isfinite(last):
+        why = "the stride grew too large to count"
+    elif _overshooting(xs):
+        why = "each stride overshot more than the last"
+    elif land.open_ends:
+        why = f"it went on to x = {last:.3g} and never came back"
+    else:
+        why = f"one stride of {abs(last - xs[-2]):.3g} carried the hiker past the edge"
+    return "fell", f"Fell off the {side} edge of the mountain at step {left}: {why}.", left
+
+
+def _judge(
+    land: Landscape, xs: list[float], lrs_used: list[float], noise: float = 0.0
+) -> tuple[str, str, int | None]:
+    """The outcome of a hike, its one-sentence story, and the step it happened (OUTCOME_RULES)."""
+    n = len(lrs_used)
+    fell = _fell(land, xs, n)
+    if fell is not None:
+        return fell
+    last = xs[-1]
     window = xs[-max(3, math.ceil(0.1 * n)) :]
     minima = [(land.floor, "valley")] + [(d, "dip") for d in land.dips]
     for place, kind in minima:
         if all(abs(x - place) < land.tolerance for x in window):
-            since = n
-            while since > 0 and abs(xs[since - 1] - place) < land.tolerance:
-                since -= 1
-            if kind == "valley":
-                story = f"Reached the valley floor at step {since} and stayed there."
-                return "valley", story, since
-            return (
-                "stuck",
-                (
-                    f"Came to rest at step {since} in a dip at x = {place:.2f}, "
-                    f"not the true valley at x = {land.floor:.2f}: too short a stride to climb out."
-                ),
-                since,
-            )
+            return _settled(land, xs, place, kind, noise, window)
+    if noise:
+        for place, kind in minima:
+            if sum(abs(x - place) for x in window) < land.near * len(window):
+                return _jittering(land, place, kind, n, window)
     place, kind = min(minima, key=lambda m: abs(last - m[0]))
     crossings = sum((a - place) * (b - place) < 0 for a, b in pairwise(window))
     if crossings >= min(2, len(window) - 1) > 0:
@@ -351,11 +490,63 @@ def _judge(land: Landscape, xs: list[float], lrs_used: list[float]) -> tuple[str
             ),
             None,
         )
+    if abs(last - land.floor) < land.tolerance:
+        # Drawn on the valley marker: arrived, whatever the window says.
+        return _settled(land, xs, land.floor, "valley", noise, window)
     return (
         "walking",
         (
             f"Still walking downhill after {_steps(n)}, {abs(last - land.floor):.3g} "
             "from the valley floor: the strides are too short to get there in time."
+        ),
+        None,
+    )
+
+
+def _settled(
+    land: Landscape, xs: list[float], place: float, kind: str, noise: float, window: list[float]
+) -> tuple[str, str, int | None]:
+    """The 'valley' or 'stuck' verdict for a hiker within tolerance of `place` at the end."""
+    n = len(xs) - 1
+    since = n
+    while since > 0 and abs(xs[since - 1] - place) < land.tolerance:
+        since -= 1
+    if kind == "valley":
+        story = f"Reached the valley floor at step {since} and stayed there"
+        if noise:
+            top = max(land.height(x) for x in window)
+            story += f", jittering at most {top:.2g} above it"
+        return "valley", story + ".", since
+    return (
+        "stuck",
+        (
+            f"Came to rest at step {since} in a dip at x = {place:.2f}, "
+            f"not the true valley at x = {land.floor:.2f}: too short a stride to climb out."
+        ),
+        since,
+    )
+
+
+def _jittering(
+    land: Landscape, place: float, kind: str, n: int, window: list[float]
+) -> tuple[str, str, int | None]:
+    """The 'hovering' (or, in a dip, 'stuck') verdict for a noisy hiker near a minimum."""
+    spread = max(abs(x - place) for x in window)
+    if kind == "valley":
+        mean = sum(land.height(x) for x in window) / len(window)
+        return (
+            "hovering",
+            (
+                f"Hovering around the valley floor after {_steps(n)}: the noisy strides keep it "
+                f"jittering up to {spread:.2g} from the floor, on average {mean:.2g} above it."
+            ),
+            None,
+        )
+    return (
+        "stuck",
+        (
+            f"Jittering in a dip at x = {place:.2f} after {_steps(n)}, up to {spread:.2g} from it, "
+            f"not the true valley at x = {land.floor:.2f}: the strides are too short to climb out."
         ),
         None,
     )

@@ -28,6 +28,7 @@ LR_RANGE = (1e-4, 10.0)
 LOOKS = {
     "valley": ("VALLEY", "✔", "*", "#1a7f37"),
     "stuck": ("STUCK", "■", "X", "#9a6700"),
+    "hovering": ("HOVERING", "≈", "h", "#8250df"),
     "bouncing": ("BOUNCING", "↔", "D", "#bc4c00"),
     "fell": ("FELL OFF", "✘", "v", "#cf222e"),
     "walking": ("WALKING", "→", ">", "#0969da"),
@@ -297,7 +298,8 @@ class HikerWidget(widgets.VBox):
         if done and hike.outcome == "fell":
             # Off the map: the hiker is drawn at the edge it went over, falling.
             ground = land.ylim[0] + 0.05 * (land.ylim[1] - land.ylim[0])
-            edge = land.x_range[1] if hike.positions[-1] > land.x_range[1] else land.x_range[0]
+            went = hike.positions[hike.event_step or 0]  # where it left the map for good
+            edge = land.x_range[1] if went > land.x_range[1] else land.x_range[0]
             trail_x, trail_y = [*trail_x, edge, edge], [*trail_y, land.altitude(edge), ground]
         word, symbol, marker, colour = LOOKS[hike.outcome] if done else ("", "", "o", "0.1")
         self._trail.set_data(trail_x, trail_y)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import random
 import warnings
 
 import pytest
@@ -15,19 +16,27 @@ from course_utils.schedules import SCHEDULE_PRESETS, preview_schedule
 BOWL = LANDSCAPES["bowl"]
 
 
-def torch_hike(land: Landscape, lr: float, factory, steps: int, momentum: float) -> list[float]:
-    """The same hike with a real torch.optim.SGD moving a float64 parameter."""
+def torch_hike(
+    land: Landscape, lr: float, factory, steps: int, momentum: float, noise: float = 0.0,
+    seed: int = 0,
+) -> list[float]:
+    """The same hike with a real torch.optim.SGD moving a float64 parameter.
+
+    With noise, the gradient gets `noise` times the same standard normal draws as the hiker's.
+    """
     x = torch.tensor([land.start], dtype=torch.float64, requires_grad=True)
     opt = torch.optim.SGD([x], lr=lr, momentum=momentum)
+    draw = random.Random(seed).gauss
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         scheduler = factory(opt)
         positions = [x.item()]
         for i in range(steps):
-            x.grad = torch.tensor([land.gradient(x.item())], dtype=torch.float64)
+            g = land.gradient(x.item()) + (noise * draw(0.0, 1.0) if noise else 0.0)
+            x.grad = torch.tensor([g], dtype=torch.float64)
             opt.step()
             positions.append(x.item())
-            if not land.on_map(x.item()):
+            if not land.on_ground(x.item()):
                 break
             if i < steps - 1:
                 if isinstance(scheduler, lrs.ReduceLROnPlateau):
@@ -106,6 +115,7 @@ def test_outcomes_cover_every_name():
             ("plateau", 0.1, None),
         ]
     }
+    seen.add(simulate_hike("bowl", 0.1, noise=1.0).outcome)
     assert seen == set(OUTCOMES)
 
 
@@ -158,10 +168,17 @@ def test_constant_lr_without_a_scheduler_equals_torch_sgd():
 
 
 def test_falling_stops_the_hike_and_says_why():
+    # The bowl's ground goes on past the map: the hike stops once it has diverged (FAR away),
+    # and the story gives the step it left the map for good.
     hike = simulate_hike("bowl", 1.1, steps=300)
-    assert hike.outcome == "fell" and hike.event_step == hike.steps < 300
-    assert not BOWL.on_map(hike.positions[-1]) and math.isnan(hike.altitudes[-1])
-    assert "overshot more than the last" in hike.story
+    assert hike.outcome == "fell" and hike.event_step == 2 < hike.steps < 300
+    assert not BOWL.on_ground(hike.positions[-1]) and math.isnan(hike.altitudes[-1])
+    assert all(not BOWL.on_map(x) for x in hike.positions[2:])
+    assert "at step 2: each stride overshot more than the last" in hike.story
+    # The ravine's map ends at cliffs: the first stride past the edge is the fall.
+    cliff = simulate_hike("ravine", 5.0, steps=300)
+    assert cliff.outcome == "fell" and cliff.event_step == cliff.steps == 1
+    assert math.isnan(cliff.altitudes[-1]) and "carried the hiker past the edge" in cliff.story
     overflow = simulate_hike("bowl", 1e308, steps=5)
     assert overflow.outcome == "fell" and overflow.steps == 1
 
@@ -190,7 +207,7 @@ def test_every_preset_at_short_and_long_runs():
 def test_bad_arguments_are_explained():
     with pytest.raises(ValueError, match="presets are"):
         simulate_hike("bowl", 0.1, schedule="cosinus")
-    with pytest.raises(ValueError, match="lr >= 0"):
+    with pytest.raises(ValueError, match="lr must be a number >= 0"):
         simulate_hike("bowl", -0.1)
     with pytest.raises(TypeError, match="lr_scheduler"):
         simulate_hike("bowl", 0.1, schedule=lambda opt: opt)
