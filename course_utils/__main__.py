@@ -1,4 +1,4 @@
-"""`python -m course_utils start | progress | check NB [NB ...] [--csv FILE]`."""
+"""`python -m course_utils start [--no-lab] [JUPYTERLAB_OPTIONS...] | progress | check NB ...`."""
 
 from __future__ import annotations
 
@@ -15,7 +15,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", required=True)
     start = commands.add_parser(
-        "start", help="copy the lessons into workspace/ (never overwriting) and open JupyterLab"
+        "start",
+        usage="python -m course_utils start [-h] [--no-lab] [JUPYTERLAB_OPTIONS ...]",
+        help="copy the lessons into ./workspace/ (never overwriting) and open JupyterLab there",
+        description="Copy the lessons into ./workspace/ (never overwriting a file that is "
+        "already there) and open JupyterLab there. Every option start doesn't know goes to "
+        "JupyterLab as it is; run as root, start adds --allow-root itself.",
+        epilog="example: python -m course_utils start --no-browser --port 8899 --ip 0.0.0.0",
+        allow_abbrev=False,
     )
     start.add_argument("--no-lab", action="store_true", help="set up workspace/ only")
     commands.add_parser("progress", help="show attempted, passed and total per lesson")
@@ -27,11 +34,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Run one command; returns the exit status."""
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, lab_args = parser.parse_known_args(argv)
     if args.command == "start":
         from course_utils.workspace import start
 
-        return start(open_lab=not args.no_lab)
+        return start(open_lab=not args.no_lab, lab_args=lab_args)
+    if lab_args:
+        parser.error(f"unrecognized arguments: {' '.join(lab_args)}")
     if args.command == "progress":
         from course_utils.progress import progress_report
 

@@ -2,7 +2,8 @@
 
 1,797 grey 8x8 images of the digits 0-9, split once and for all into
 train (1,257), val (270) and test (270). Nothing is ever downloaded: the file
-lives in the repository and its SHA-256 is checked on every load.
+lives in the repository's data/, travels inside the installed package, and its
+SHA-256 is checked on every load.
 """
 
 from __future__ import annotations
@@ -20,7 +21,9 @@ from torch.utils.data import DataLoader, Dataset, Subset
 from torchvision.datasets import VisionDataset
 from torchvision.transforms import v2
 
-DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+from course_utils.resources import course_folder
+
+DATA_DIR = course_folder("data_files")
 DATA_FILE = "digits.npz"
 SHA256 = "fe925b5903af4ba767c775373cf40537af4953dd7ca72313dde4005ff4e5f12c"
 SPLITS = {"train": 0, "val": 1, "test": 2}
@@ -35,9 +38,12 @@ class DataFileError(RuntimeError):
 
 def _restore_hint(path: Path) -> str:
     return (
-        f"Restore it from the course repository with `git checkout data/` "
-        f"(run in the folder that holds {path.parent.name}/), or re-clone the course. "
-        "To rebuild it from scikit-learn instead: `python data/build_digits.py`."
+        "In a clone of the course, restore it with `git checkout data/` (run in the folder "
+        "that holds data/). In an installed course (a wheel, Colab or Kaggle), install the "
+        "course again the way you installed it, adding `--force-reinstall --no-deps` (on "
+        "Colab or Kaggle, run the pip line of the lesson's first cell with those two options, "
+        "then restart the session). "
+        "To rebuild the file from scikit-learn instead: `python data/build_digits.py`."
     )
 
 
@@ -87,7 +93,7 @@ class DigitsDataset(VisionDataset):
         target_transform: Callable[[int], Any] | None = None,
     ) -> None:
         super().__init__(str(root), transform=transform, target_transform=target_transform)
-        if split not in SPLITS:
+        if not isinstance(split, str) or split not in SPLITS:
             raise ValueError(f"split must be one of {list(SPLITS)}, not {split!r}.")
         self.split = split
         images, labels, which = _read_arrays(Path(root) / DATA_FILE)
@@ -129,10 +135,13 @@ def make_loaders(
     `train_size` keeps a fixed subset of that many training images (the same
     subset whatever the seed), for experiments on less data.
     """
-    generator = torch.Generator().manual_seed(seed)
+    from .arguments import whole_number
+
+    batch_size = whole_number("batch_size", batch_size, low=1)
+    generator = torch.Generator().manual_seed(whole_number("seed", seed))
     train_set: Dataset = load_digits("train", root)
     if train_size is not None:
-        if not 1 <= train_size <= len(train_set):
+        if not 1 <= whole_number("train_size", train_size) <= len(train_set):
             raise ValueError(f"train_size must be from 1 to {len(train_set)}, not {train_size}.")
         keep = torch.randperm(len(train_set), generator=torch.Generator().manual_seed(0))
         train_set = Subset(train_set, keep[:train_size].tolist())
@@ -147,8 +156,10 @@ def show_digits(split: str = "train", n: int = 32, ax: Any = None) -> Any:
     import matplotlib.pyplot as plt
     from torchvision.utils import make_grid
 
+    from .arguments import whole_number
+
     ds = load_digits(split)
-    n = max(1, min(n, len(ds)))
+    n = min(whole_number("n", n, low=1), len(ds))
     grid = make_grid(ds.raw[:n].float() / 16.0, nrow=min(n, 16), padding=1, pad_value=1.0)
     ax = ax or plt.gca()
     ax.imshow(grid[0].numpy(), cmap="gray_r", interpolation="nearest")

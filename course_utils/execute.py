@@ -21,7 +21,7 @@ from pathlib import Path
 
 import nbformat
 from nbclient import NotebookClient
-from nbclient.exceptions import CellExecutionError
+from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -88,20 +88,56 @@ def _has_widgets(nb: nbformat.NotebookNode) -> bool:
     return bool(state.get("state"))
 
 
+def notebook_problem(path: Path) -> str | None:
+    """Why `path` can't be executed as a notebook (missing, a folder, not a notebook), or None."""
+    if not path.exists():
+        return "no such file"
+    if not path.is_file():
+        return "not a file"
+    try:
+        nbformat.validate(nbformat.read(path, as_version=4))
+    except Exception as err:  # nbformat raises many kinds for a file that is not a notebook
+        reason = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        return f"not a Jupyter notebook ({reason[:120]})"
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     """Execute each notebook given; print its time; exit 1 on the first unexpected error."""
     parser = argparse.ArgumentParser(prog="python -m course_utils.execute", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("notebooks", nargs="+", type=Path)
     args = parser.parse_args(argv)
-    os.environ.setdefault("LR_COURSE_PROGRESS", str(Path(tempfile.mkdtemp()) / "progress.json"))
-    for path in args.notebooks:
+    problems = [(path, notebook_problem(path)) for path in args.notebooks]
+    for path, problem in problems:
+        if problem is not None:
+            print(f"{path}: {problem}; nothing was executed.", file=sys.stderr)
+    if any(problem is not None for _, problem in problems):
+        return 2
+    with tempfile.TemporaryDirectory(prefix="lr_course_execute_") as scratch:
+        # Checks in a lesson record progress: never into the learner's own file.
+        ours = "LR_COURSE_PROGRESS" not in os.environ
+        if ours:
+            os.environ["LR_COURSE_PROGRESS"] = str(Path(scratch) / "progress.json")
+        try:
+            return _execute_all(args.notebooks)
+        finally:
+            if ours:
+                os.environ.pop("LR_COURSE_PROGRESS", None)
+
+
+def _execute_all(notebooks: list[Path]) -> int:
+    """Execute each notebook in turn; stop at the first that fails."""
+    for path in notebooks:
         try:
             seconds = execute_notebook(path)
         except CellExecutionError as err:
             first = str(err).strip().splitlines()[-1] if str(err).strip() else repr(err)
             print(f"{path}: a cell raised an error it was not tagged for: {first}",
                   file=sys.stderr)
+            return 1
+        except (CellTimeoutError, DeadKernelError, OSError) as err:
+            print(f"{path}: the run stopped: {type(err).__name__}: {err}", file=sys.stderr)
             return 1
         print(f"{path}: executed in {seconds:.1f} s")
     return 0

@@ -11,14 +11,17 @@ from typing import Any
 from torch import nn
 from torch.optim import Optimizer
 
+from .arguments import whole_number
 from .data import make_loaders
-from .models import make_model
+from .models import MODELS, make_model
 from .plotting import compare_runs
 from .training import History, train
 
 # A recipe gets a fresh model, the number of epochs and the batches per epoch, and
 # returns (optimizer, scheduler or None, step_every).
 Recipe = Callable[[nn.Module, int, int], tuple[Optimizer, Any, str]]
+# What the table can summarise over the seeds: a number per run.
+STAT_METRICS = ("final_val_acc", "best_val_acc")
 
 
 @dataclass
@@ -31,6 +34,8 @@ class Comparison:
 
     def stats(self, metric: str = "final_val_acc") -> dict[str, tuple[float, float, float, float]]:
         """Per recipe: mean, standard deviation, min and max of `metric` over the seeds."""
+        if metric not in STAT_METRICS:
+            raise ValueError(f"metric must be one of {list(STAT_METRICS)}, not {metric!r}.")
         out = {}
         for name, runs in self.runs.items():
             values = [getattr(h, metric) for h in runs]
@@ -80,13 +85,42 @@ def compare_recipes(
     train_size: int | None = None,
 ) -> Comparison:
     """Train every recipe once per seed on the same data and budget, quietly."""
+    _check_recipes(recipes)
+    epochs = whole_number("epochs", epochs, low=1)
+    accepts = "seeds must be a non-empty list of whole numbers such as (0, 1, 2)"
+    if isinstance(seeds, (str, bytes)) or not isinstance(seeds, Sequence):
+        raise TypeError(f"{accepts}, not {seeds!r}.")
+    if not seeds:
+        raise ValueError(f"{accepts}, not an empty one.")
+    if not isinstance(model, str) or model not in MODELS:
+        raise ValueError(f"model must be one of {sorted(MODELS)}, not {model!r}.")
+    seeds = [whole_number("each seed", seed) for seed in seeds]
+    batch_size = whole_number("batch_size", batch_size, low=1)
     result = Comparison(epochs=epochs, seeds=tuple(seeds))
     for seed in seeds:
         loaders = make_loaders(batch_size=batch_size, seed=seed, train_size=train_size)
         for name, recipe in recipes.items():
             net = make_model(model, seed=seed)
-            optimizer, scheduler, step_every = recipe(net, epochs, len(loaders[0]))
+            made = recipe(net, epochs, len(loaders[0]))
+            if not (isinstance(made, tuple) and len(made) == 3):
+                raise TypeError(f"recipe {name!r} must return (optimizer, scheduler or None, "
+                                f'step_every), e.g. (opt, None, "epoch"); it returned '
+                                f"{type(made).__name__}.")
+            optimizer, scheduler, step_every = made
             history = train(net, loaders, optimizer, scheduler, epochs=epochs,
                             step_every=step_every, seed=seed, progress=False)
             result.runs.setdefault(name, []).append(history)
     return result
+
+
+def _check_recipes(recipes: Any) -> None:
+    """A non-empty {name: recipe} mapping whose recipes are functions."""
+    accepts = ("recipes must be a non-empty dict of {name: function(model, epochs, "
+               "steps_per_epoch) -> (optimizer, scheduler or None, step_every)}")
+    if not isinstance(recipes, Mapping):
+        raise TypeError(f"{accepts}, not {type(recipes).__name__}.")
+    if not recipes:
+        raise ValueError(f"{accepts}; this one is empty.")
+    for name, recipe in recipes.items():
+        if not callable(recipe):
+            raise TypeError(f"{accepts}; recipes[{name!r}] is {type(recipe).__name__}.")

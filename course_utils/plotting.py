@@ -8,6 +8,7 @@ from typing import Any
 import matplotlib.pyplot as plt
 from matplotlib.axes import Axes
 
+from .arguments import whole_number
 from .schedules import is_scheduler, preview_schedule
 from .training import History
 
@@ -16,6 +17,39 @@ METRIC_LABELS = {
     "val_loss": "validation loss",
     "train_loss": "training loss",
 }
+
+
+def axes_or_current(ax: Any) -> Axes:
+    """`ax` if it is a matplotlib Axes, the current Axes if it is None; else a clear TypeError."""
+    if ax is None:
+        return plt.gca()
+    if not isinstance(ax, Axes):
+        raise TypeError("ax must be a matplotlib Axes (e.g. from fig, ax = plt.subplots()) or "
+                        f"None, not {type(ax).__name__}.")
+    return ax
+
+
+def _lr_values(schedule: Any) -> list[float]:
+    """A plain list of LRs given as numbers; a clear TypeError for anything else."""
+    accepts = ("schedule must be a list of LRs, a History, a scheduler or a factory "
+               "such as lambda opt: StepLR(opt, 30)")
+    if isinstance(schedule, (str, bytes, Mapping)) or not hasattr(schedule, "__iter__"):
+        raise TypeError(f"{accepts}, not {type(schedule).__name__}.")
+    values = []
+    for i, value in enumerate(schedule):
+        try:
+            if isinstance(value, (str, bytes)):
+                raise TypeError
+            values.append(float(value))  # numbers, numpy scalars, one-element tensors
+        except (TypeError, ValueError):
+            raise TypeError(f"{accepts}; item {i} of the list is {value!r}, "
+                            "not a number.") from None
+    return values
+
+
+def _check_metric(metric: Any) -> None:
+    if not isinstance(metric, str) or metric not in METRIC_LABELS:
+        raise ValueError(f"metric must be one of {sorted(METRIC_LABELS)}, not {metric!r}.")
 
 
 def plot_schedule(
@@ -29,7 +63,9 @@ def plot_schedule(
     **line_kwargs: Any,
 ) -> Axes:
     """Draw an LR curve from a list of LRs, a History, a scheduler or a factory."""
-    ax = ax or plt.gca()
+    ax = axes_or_current(ax)
+    if steps is not None:
+        steps = whole_number("steps", steps, low=0)
     if isinstance(schedule, History):
         values = schedule.lrs
     elif is_scheduler(schedule) or callable(schedule):
@@ -37,7 +73,7 @@ def plot_schedule(
             raise ValueError("Say how many steps to preview: plot_schedule(factory, steps).")
         values = preview_schedule(schedule, steps, base_lr=base_lr)
     else:
-        values = list(schedule)
+        values = _lr_values(schedule)
     if steps is not None:
         values = values[:steps]
     # The LR holds for a whole step, so draw a staircase: a StepLR cut shows as a cliff.
@@ -61,9 +97,11 @@ def plot_history(
     **line_kwargs: Any,
 ) -> Axes:
     """Draw one per-epoch metric of a run ("val_acc", "val_loss" or "train_loss")."""
-    if metric not in METRIC_LABELS:
-        raise ValueError(f"metric must be one of {sorted(METRIC_LABELS)}, not {metric!r}.")
-    ax = ax or plt.gca()
+    if not isinstance(history, History):
+        raise TypeError("history must be a History (what train returns), "
+                        f"not {type(history).__name__}.")
+    _check_metric(metric)
+    ax = axes_or_current(ax)
     values = getattr(history, metric)
     ax.plot(range(1, len(values) + 1), values, label=label, **line_kwargs)
     if history.diverged and values:
@@ -82,7 +120,16 @@ def compare_runs(
     ax: Axes | None = None,
 ) -> Axes:
     """Overlay several runs; a list of runs (seeds) draws its mean with a min-max band."""
-    ax = ax or plt.gca()
+    if not isinstance(runs, Mapping):
+        raise TypeError("runs must be a dict of {name: History or list of Histories}, "
+                        f"not {type(runs).__name__}.")
+    _check_metric(metric)
+    for name, run in runs.items():
+        if not (isinstance(run, History) or (isinstance(run, Sequence)
+                                             and all(isinstance(h, History) for h in run))):
+            raise TypeError(f"runs[{name!r}] must be a History or a list of Histories, "
+                            f"not {type(run).__name__}.")
+    ax = axes_or_current(ax)
     for name, run in runs.items():
         if isinstance(run, History):
             plot_history(run, metric, ax=ax, label=name)

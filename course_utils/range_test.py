@@ -20,7 +20,6 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-import matplotlib.pyplot as plt
 import numpy as np
 import torch
 from matplotlib.axes import Axes
@@ -28,7 +27,15 @@ from torch import nn
 from torch.optim import Optimizer
 from torch.utils.data import DataLoader
 
-from .training import cpu_threads
+from .arguments import (
+    loss_function,
+    module_with_parameters,
+    optimizer_of,
+    real_number,
+    whole_number,
+)
+from .plotting import axes_or_current
+from .training import cpu_threads, loader_generator
 
 
 @dataclass(repr=False)
@@ -68,7 +75,7 @@ class RangeTestResult:
 
     def plot(self, ax: Axes | None = None) -> Axes:
         """Loss against LR on a log axis, the suggested range shaded."""
-        ax = ax or plt.gca()
+        ax = axes_or_current(ax)
         smoothed = self.losses != self.raw_losses
         if smoothed:
             ax.plot(self.lrs, self.raw_losses, color="tab:blue", alpha=0.25, linewidth=1)
@@ -105,10 +112,15 @@ def _analyse(lrs: list[float], raw: list[float], smoothed: list[float], stopped:
     return RangeTestResult(lrs, smoothed, raw, stopped, lrs[steepest], lrs[lowest], label)
 
 
-def _check(start_lr: float, end_lr: float, steps: int) -> None:
-    if not 0 < start_lr < end_lr or steps < 2:
-        raise ValueError("Need 0 < start_lr < end_lr and steps >= 2; got "
-                         f"start_lr={start_lr}, end_lr={end_lr}, steps={steps}.")
+def _check(start_lr: float, end_lr: float, steps: int) -> tuple[float, float, int]:
+    """The sweep's bounds and length, checked: 0 < start_lr < end_lr, finite, steps >= 2."""
+    start_lr = real_number("start_lr", start_lr, low=0, low_open=True)
+    end_lr = real_number("end_lr", end_lr, low=0, low_open=True)
+    steps = whole_number("steps", steps, low=2)
+    if not start_lr < end_lr:
+        raise ValueError("Need 0 < start_lr < end_lr: the sweep grows the LR; got "
+                         f"start_lr={start_lr:g}, end_lr={end_lr:g}.")
+    return start_lr, end_lr, steps
 
 
 def _batches(loader: DataLoader) -> Iterator[Any]:
@@ -119,7 +131,7 @@ def _batches(loader: DataLoader) -> Iterator[Any]:
             empty = False
             yield batch
         if empty:
-            raise ValueError("The loader yields no batches.")
+            raise ValueError("loader is empty: it yields no batches to sweep the LR over.")
 
 
 def lr_range_test(
@@ -136,14 +148,22 @@ def lr_range_test(
     loss_fn: Callable[..., torch.Tensor] | None = None,
 ) -> RangeTestResult:
     """Sweep the LR exponentially over `steps` batches, then restore everything it touched."""
-    _check(start_lr, end_lr, steps)
-    loss_fn = loss_fn or nn.CrossEntropyLoss()
+    start_lr, end_lr, steps = _check(start_lr, end_lr, steps)
+    module_with_parameters("model", model)
+    optimizer_of("optimizer", optimizer, model)
+    smooth = real_number("smooth", smooth, low=0, high=1, low_open=True)
+    diverge_factor = real_number("diverge_factor", diverge_factor, low=1, low_open=True)
+    seed = whole_number("seed", seed)
+    if isinstance(loader, (str, bytes)) or not hasattr(loader, "__iter__"):
+        raise TypeError("loader must be a DataLoader of (inputs, targets) batches, "
+                        f"not {type(loader).__name__}.")
+    loss_fn = loss_function(loss_fn)
     device = next(model.parameters()).device
     saved_model = copy.deepcopy(model.state_dict())
     saved_opt = copy.deepcopy(optimizer.state_dict())
     saved_lrs = [group["lr"] for group in optimizer.param_groups]
     saved_rng = torch.random.get_rng_state()
-    generator = getattr(loader, "generator", None) or getattr(loader.sampler, "generator", None)
+    generator = loader_generator(loader)
     saved_gen = generator.get_state() if generator is not None else None
     was_training = model.training
     gamma = (end_lr / start_lr) ** (1 / (steps - 1))
@@ -206,7 +226,7 @@ def hike_range_test(
 
     from .hiker import simulate_hike
 
-    _check(start_lr, end_lr, steps)
+    start_lr, end_lr, steps = _check(start_lr, end_lr, steps)
     gamma = (end_lr / start_lr) ** (1 / (steps - 1))
     hike = simulate_hike(landscape, start_lr, schedule=lambda opt: ExponentialLR(opt, gamma),
                          steps=steps, start=start, momentum=momentum)

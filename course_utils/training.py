@@ -17,6 +17,8 @@ from torch.optim import Optimizer
 from torch.optim.lr_scheduler import ReduceLROnPlateau
 from torch.utils.data import DataLoader
 
+from .arguments import loss_function, module_with_parameters, optimizer_of, whole_number
+
 
 @dataclass
 class History:
@@ -62,6 +64,7 @@ def cpu_threads(n: int = 1) -> Iterator[None]:
     threads costs more than it saves, and on a busy machine the threads wait
     on each other. One thread is faster here, often many times over.
     """
+    n = whole_number("n", n, low=1)
     before = torch.get_num_threads()
     if before != n:
         torch.set_num_threads(n)
@@ -121,16 +124,78 @@ def _in_kernel() -> bool:
 
 
 def _split_loaders(loaders: Sequence[DataLoader]) -> tuple[DataLoader, DataLoader]:
+    """The (train, val) loaders, each checked to be a loader with at least one batch."""
+    accepts = "(train, val) or the (train, val, test) of make_loaders"
+    if not isinstance(loaders, (tuple, list)):
+        raise TypeError(f"loaders must be {accepts}, not {type(loaders).__name__}.")
     if len(loaders) not in (2, 3):
-        raise ValueError("loaders must be (train, val) or the (train, val, test) of make_loaders.")
+        raise ValueError(f"loaders must be {accepts}; got {len(loaders)} of them.")
+    for loader, role in zip(loaders[:2], ("training", "validation"), strict=True):
+        if isinstance(loader, (str, bytes)) or not (hasattr(loader, "__iter__")
+                                                   and hasattr(loader, "__len__")):
+            raise TypeError(f"the {role} loader must be a DataLoader (make_loaders gives "
+                            f"them), not {type(loader).__name__}.")
+        if len(loader) == 0:
+            raise ValueError(f"the {role} loader is empty: it yields no batches, so there is "
+                             "nothing to train or measure on. (A DataLoader with drop_last=True "
+                             "and fewer samples than batch_size is one way to get there.)")
     return loaders[0], loaders[1]
+
+
+def loader_generator(loader: Any) -> torch.Generator | None:
+    """The random generator that orders a loader's batches, if it has one."""
+    return (getattr(loader, "generator", None)
+            or getattr(getattr(loader, "sampler", None), "generator", None))
 
 
 def _reseed(loader: DataLoader, seed: int) -> None:
     torch.manual_seed(seed)
-    generator = getattr(loader, "generator", None) or getattr(loader.sampler, "generator", None)
+    generator = loader_generator(loader)
     if generator is not None:
         generator.manual_seed(seed)
+
+
+def _lr_text(optimizer: Optimizer) -> str:
+    return f"{type(optimizer).__name__} at lr {optimizer.param_groups[0]['lr']:g}"
+
+
+def _check_scheduler(scheduler: Any, optimizer: Optimizer) -> None:
+    """Refuse a scheduler that would not drive `optimizer`, instead of a silently flat LR."""
+    if scheduler is None:
+        return
+    if isinstance(scheduler, Optimizer):
+        raise TypeError(f"scheduler must be an LR scheduler built on the optimizer, such as "
+                        f"StepLR(optimizer, 30), not an optimizer ({type(scheduler).__name__}): "
+                        "train(model, loaders, optimizer, scheduler, ...) takes the optimizer "
+                        "third and its scheduler fourth.")
+    if not callable(getattr(scheduler, "step", None)):
+        fix = (" It looks like a factory: pass what it returns, scheduler=factory(optimizer)."
+               if callable(scheduler) else "")
+        raise TypeError(f"scheduler must be an LR scheduler such as StepLR(optimizer, 30), or "
+                        f"None, not {type(scheduler).__name__}.{fix}")
+    driven = getattr(scheduler, "optimizer", None)
+    if isinstance(driven, Optimizer) and driven is not optimizer:
+        raise ValueError(f"scheduler ({type(scheduler).__name__}) was built on another optimizer "
+                         f"({_lr_text(driven)}) than the optimizer given to train "
+                         f"({_lr_text(optimizer)}), so the LR of this run would never change. "
+                         f"Build it on the optimizer you pass: "
+                         f"{type(scheduler).__name__}(optimizer, ...).")
+
+
+def _device(device: str | torch.device | None) -> torch.device:
+    """`device` as a torch.device; None picks CUDA where there is one."""
+    if device is None:
+        return default_device()
+    accepts = 'device must be "cpu", "cuda" (where there is a GPU), a torch.device or None'
+    if not isinstance(device, (str, torch.device)):
+        raise TypeError(f"{accepts}, not {type(device).__name__}.")
+    try:
+        chosen = torch.device(device)
+    except RuntimeError:
+        raise ValueError(f"{accepts}, not {device!r}.") from None
+    if chosen.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"{accepts}; there is no CUDA GPU here, so not {device!r}.")
+    return chosen
 
 
 def _pre_run_warnings(scheduler: Any, epochs: int, steps_per_epoch: int, step_every: str) -> None:
@@ -168,9 +233,14 @@ def train(
             "ReduceLROnPlateau reacts to the validation loss, which exists once per epoch: "
             'use step_every="epoch" with it.'
         )
+    module_with_parameters("model", model)
+    optimizer_of("optimizer", optimizer, model)
+    _check_scheduler(scheduler, optimizer)
+    epochs = whole_number("epochs", epochs, low=1)
+    seed = whole_number("seed", seed)
     train_loader, val_loader = _split_loaders(loaders)
-    device = torch.device(device) if device is not None else default_device()
-    loss_fn = loss_fn or nn.CrossEntropyLoss()
+    device = _device(device)
+    loss_fn = loss_function(loss_fn)
     model.to(device)
     history = History(epochs=epochs, steps_per_epoch=len(train_loader))
     _pre_run_warnings(scheduler, epochs, len(train_loader), step_every)

@@ -1,4 +1,4 @@
-"""The command line: `start` (the learner's workspace), `progress`, and the notebook checker."""
+"""The command line: `progress` and the notebook checker (`start` is in test_start.py)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-import course_utils
 from course_utils.__main__ import main
-from course_utils.workspace import LessonsNotFound, copy_lessons, find_lessons_dir, start
 
 
 def write_notebook(path: Path, *sources: str, tags: dict[int, list[str]] | None = None) -> Path:
@@ -20,37 +18,6 @@ def write_notebook(path: Path, *sources: str, tags: dict[int, list[str]] | None 
         nb.cells[index].metadata["tags"] = cell_tags
     nbformat.write(nb, path)
     return path
-
-
-def make_lessons(root: Path, *names: str) -> Path:
-    lessons = root / "lessons"
-    lessons.mkdir(parents=True)
-    for name in names:
-        write_notebook(lessons / name, f"print({name!r})")
-    return lessons
-
-
-def test_start_copies_lessons_and_never_overwrites(tmp_path: Path) -> None:
-    lessons = make_lessons(tmp_path, "00_setup.ipynb", "01_lr_basics.ipynb")
-    assert start(open_lab=False, lessons=lessons) == 0
-    mine = tmp_path / "workspace" / "01_lr_basics.ipynb"
-    mine.write_text("my answers")
-    write_notebook(lessons / "02_step_decay.ipynb", "print('new')")
-    copied, kept = copy_lessons(lessons, tmp_path / "workspace")
-    assert [p.name for p in copied] == ["02_step_decay.ipynb"]
-    assert sorted(p.name for p in kept) == ["00_setup.ipynb", "01_lr_basics.ipynb"]
-    assert mine.read_text() == "my answers"
-
-
-def test_lessons_not_found_is_a_clear_message(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    monkeypatch.setattr(course_utils, "__file__", str(tmp_path / "pkg" / "__init__.py"))
-    monkeypatch.chdir(tmp_path)
-    with pytest.raises(LessonsNotFound):
-        find_lessons_dir(tmp_path)
-    assert main(["start", "--no-lab"]) == 1
-    assert "Could not find the course's lessons/ folder" in capsys.readouterr().err
 
 
 def test_progress_command_prints_a_table(capsys: pytest.CaptureFixture[str]) -> None:

@@ -68,6 +68,7 @@ def test_missing_file_names_the_file_and_the_fix(data_copy):
     with pytest.raises(DataFileError, match="missing") as err:
         load_digits("train", root=data_copy)
     assert DATA_FILE in str(err.value) and "git checkout data/" in str(err.value)
+    assert "--force-reinstall --no-deps" in str(err.value) and "Colab" in str(err.value)
 
 
 def test_corrupt_file_names_the_file_and_the_fix(data_copy):

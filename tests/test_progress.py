@@ -1,9 +1,13 @@
-"""The progress file: where it lives, what it keeps, and surviving corruption."""
+"""The progress file: where it lives, what it keeps, surviving corruption and concurrency."""
 
 from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
+import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -40,7 +44,9 @@ def test_check_records_latest_result_but_not_blanks(progress_file: Path) -> None
     entries = json.loads(progress_file.read_text())["exercises"]
     assert entries["01.1"] == {"passed": True, "ever_passed": True, "attempts": 2}
     assert entries["01.2"]["passed"] is False
-    assert [p.name for p in progress_file.parent.iterdir()] == ["progress.json"]
+    # Only the file and its lock: no temporary file is left behind.
+    names = sorted(p.name for p in progress_file.parent.iterdir())
+    assert names == [".progress.json.lock", "progress.json"]
 
 
 def test_report_counts_per_lesson(progress_file: Path) -> None:
@@ -71,9 +77,9 @@ def test_corrupt_file_is_kept_aside_and_the_check_is_not_lost(
 def test_second_corruption_keeps_the_first_backup(progress_file: Path) -> None:
     progress_file.parent.mkdir(parents=True)
     progress_file.write_text("oops")
-    progress.load_progress()
+    progress.record("01.1", True)
     progress_file.write_text("oops again")
-    progress.load_progress()
+    progress.record("01.1", True)
     assert progress_file.with_name("progress.json.bak").read_text() == "oops"
     assert progress_file.with_name("progress.json.bak1").read_text() == "oops again"
 
@@ -86,3 +92,135 @@ def test_unwritable_location_warns_and_still_returns_the_result(
     monkeypatch.setenv(progress.PROGRESS_ENV, str(blocker / "progress.json"))
     assert check("01.1", 4.6).passed
     assert "could not save progress" in capsys.readouterr().err
+
+
+def _listing(folder: Path) -> dict[str, tuple[int, bytes | str]]:
+    """Every entry under `folder`: its mode and its bytes (or a link's target)."""
+    out: dict[str, tuple[int, bytes | str]] = {}
+    for p in sorted(folder.rglob("*")):
+        info = p.lstat()
+        if p.is_symlink():
+            out[str(p)] = (info.st_mode, os.readlink(p))
+        elif p.is_file():
+            out[str(p)] = (info.st_mode, p.read_bytes())
+        else:
+            out[str(p)] = (info.st_mode, b"")
+    return out
+
+
+def test_reading_a_damaged_file_changes_nothing(
+    progress_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    progress_file.parent.mkdir(parents=True)
+    progress_file.write_text("{not json")
+    before = _listing(progress_file.parent)
+    assert progress.load_progress() == {"version": 1, "exercises": {}}
+    assert "all" in progress.progress_report()
+    assert _listing(progress_file.parent) == before
+    assert "is not valid JSON" in capsys.readouterr().err
+
+
+def _make_folder(path: Path) -> str:
+    path.mkdir(parents=True)
+    (path / "keep.txt").write_text("mine")
+    return "is a folder"
+
+
+def _make_symlink(path: Path) -> str:
+    path.parent.mkdir(parents=True)
+    target = path.parent / "elsewhere.json"
+    target.write_text(json.dumps({"version": 1, "exercises": {}}))
+    path.symlink_to(target)
+    return "is a symbolic link"
+
+
+def _make_read_only(path: Path) -> str:
+    path.parent.mkdir(parents=True)
+    path.write_text(json.dumps({"version": 1, "exercises": {"01.1": {
+        "passed": False, "ever_passed": False, "attempts": 1}}}))
+    path.chmod(0o444)
+    return "is read-only"
+
+
+@pytest.mark.parametrize("make", [_make_folder, _make_symlink, _make_read_only])
+def test_what_is_not_a_writable_file_is_reported_and_left_alone(
+    progress_file: Path, make, capsys: pytest.CaptureFixture[str]
+) -> None:
+    why = make(progress_file)
+    before = _listing(progress_file.parent)
+    result = check("01.1", 4.6)
+    assert result.passed
+    assert why in capsys.readouterr().err
+    assert _listing(progress_file.parent) == before
+    from course_utils.__main__ import main
+
+    assert main(["progress"]) == 0
+    assert _listing(progress_file.parent) == before
+
+
+@pytest.mark.parametrize("entry, complaint, attempts", [
+    ({"passed": True, "ever_passed": True, "attempts": "three"}, "attempts='three'", 1),
+    ({"passed": True, "ever_passed": True, "attempts": -2}, "attempts=-2", 1),
+    ({"passed": True, "ever_passed": "yes", "attempts": 3}, "ever_passed='yes'", 4),
+    ("passed", "not a record", 1),
+])
+def test_a_malformed_entry_is_repaired_and_reported(
+    progress_file: Path, entry: object, complaint: str, attempts: int,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    progress_file.parent.mkdir(parents=True)
+    progress_file.write_text(json.dumps({"version": 1, "exercises": {"01.1": entry}}))
+    assert check("01.1", 4.6).passed
+    assert complaint in capsys.readouterr().err
+    saved = json.loads(progress_file.read_text())["exercises"]["01.1"]
+    assert saved["passed"] is True and saved["ever_passed"] is True
+    assert saved["attempts"] == attempts
+    check("01.1", 0.3)  # and the repaired entry keeps counting
+    saved = json.loads(progress_file.read_text())["exercises"]["01.1"]
+    assert saved["passed"] is False and saved["attempts"] == attempts + 1
+
+
+_RECORDER = textwrap.dedent("""
+    import sys, time
+    from pathlib import Path
+    from course_utils.progress import record
+    path, go, who = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]
+    while not go.exists():
+        time.sleep(0.001)
+    for i in range(200):
+        record(f"shared.{i % 10}", i % 2 == 0, path)
+        record(f"{who}.{i}", True, path)
+""")
+
+
+def test_two_processes_recording_at_once_lose_nothing(tmp_path: Path) -> None:
+    path, go = tmp_path / "progress.json", tmp_path / "go"
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        [str(Path(__file__).resolve().parent.parent), os.environ.get("PYTHONPATH", "")])}
+    procs = [subprocess.Popen([sys.executable, "-c", _RECORDER, str(path), str(go), who],
+                              env=env, stderr=subprocess.PIPE, text=True)
+             for who in ("a", "b")]
+    time.sleep(0.5)  # both have started and are waiting
+    go.touch()
+    errors = [p.communicate(timeout=120)[1] for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], errors
+    assert errors == ["", ""]
+    entries = json.loads(path.read_text())["exercises"]
+    assert sum(entries[f"shared.{k}"]["attempts"] for k in range(10)) == 400
+    assert all(f"{who}.{i}" in entries for who in "ab" for i in range(200))
+    assert len(entries) == 410
+
+
+def test_a_lock_held_too_long_costs_the_save_not_the_result(
+    progress_file: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from filelock import FileLock
+
+    monkeypatch.setattr(progress, "LOCK_TIMEOUT", 0.2)
+    progress_file.parent.mkdir(parents=True)
+    with FileLock(progress_file.with_name(".progress.json.lock")):  # another kernel, stuck
+        assert check("01.1", 4.6).passed
+    assert "could not save progress" in capsys.readouterr().err
+    assert not progress_file.exists()
+    assert check("01.1", 4.6).passed  # and once it is free, saving works again
+    assert json.loads(progress_file.read_text())["exercises"]["01.1"]["attempts"] == 1

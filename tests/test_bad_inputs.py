@@ -1,0 +1,307 @@
+"""Bad input to the public API gets a clear TypeError or ValueError, never a deep traceback.
+
+One table: what is called, the exception it must raise, and words its message
+must contain (the argument's name, and what it accepts where that helps).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt
+import nbformat
+import pytest
+import torch
+from torch import nn
+from torch.optim.lr_scheduler import StepLR
+
+from course_utils import execute
+from course_utils.data import load_digits, make_loaders, show_digits
+from course_utils.experiments import Comparison, compare_recipes
+from course_utils.models import TinyCNN, TinyMLP, make_model
+from course_utils.plotting import compare_runs, plot_history, plot_schedule
+from course_utils.range_test import hike_range_test, lr_range_test
+from course_utils.training import History, cpu_threads, train
+
+
+class NoParameters(nn.Module):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x
+
+
+@pytest.fixture(scope="module")
+def kit() -> SimpleNamespace:
+    loaders = make_loaders(batch_size=128, train_size=128)
+    model = make_model("mlp", seed=0)
+    return SimpleNamespace(loaders=loaders, train=loaders[0], model=model,
+                           opt=torch.optim.SGD(model.parameters(), lr=0.1))
+
+
+def sgd(model: nn.Module) -> torch.optim.Optimizer:
+    return torch.optim.SGD(model.parameters(), lr=0.1)
+
+
+def recipe(model: nn.Module, epochs: int, steps: int) -> tuple[Any, None, str]:
+    return sgd(model), None, "epoch"
+
+
+def sweep(k: SimpleNamespace, **kwargs: Any) -> Any:
+    return lr_range_test(k.model, k.train, k.opt, steps=5, **kwargs)
+
+
+def fit(k: SimpleNamespace, *args: Any, **kwargs: Any) -> Any:
+    kwargs.setdefault("epochs", 1)
+    return train(k.model, k.loaders, k.opt, *args, progress=False, **kwargs)
+
+
+def recipes(**kwargs: Any) -> Any:
+    kwargs.setdefault("epochs", 1)
+    kwargs.setdefault("seeds", (0,))
+    return compare_recipes(kwargs.pop("recipes", {"sgd": recipe}), train_size=64, **kwargs)
+
+
+Row = tuple[str, Callable[[SimpleNamespace], Any], type[Exception], str]
+
+ROWS: list[Row] = [
+    # models
+    ("make_model(hidden=-1)", lambda k: make_model(hidden=-1), ValueError, "hidden"),
+    ("make_model(hidden=0)", lambda k: make_model(hidden=0), ValueError, "1 or more"),
+    ("make_model(hidden=1.5)", lambda k: make_model(hidden=1.5), TypeError, "whole number"),
+    ("make_model(hidden=None)", lambda k: make_model(hidden=None), TypeError, "hidden"),
+    ("make_model('cnn', channels=0)", lambda k: make_model("cnn", channels=0), ValueError,
+     "channels"),
+    ("make_model('cnn', hidden=8)", lambda k: make_model("cnn", hidden=8), TypeError,
+     "accepts only channels"),
+    ("make_model(width=3)", lambda k: make_model(width=3), TypeError, "accepts only hidden"),
+    ("make_model(kind=[])", lambda k: make_model([]), ValueError, "kind must be one of"),
+    ("make_model(seed=None)", lambda k: make_model(seed=None), TypeError, "seed"),
+    ("make_model(seed=nan)", lambda k: make_model(seed=math.nan), TypeError, "seed"),
+    ("TinyMLP(-1)", lambda k: TinyMLP(-1), ValueError, "hidden"),
+    ("TinyCNN(-1)", lambda k: TinyCNN(-1), ValueError, "channels"),
+    # train
+    ("train(model=None)", lambda k: train(None, k.loaders, k.opt, epochs=1), TypeError,
+     "model must be a torch nn.Module"),
+    ("train(model without parameters)",
+     lambda k: train(NoParameters(), k.loaders, k.opt, epochs=1), ValueError, "no parameters"),
+    ("train(optimizer=None)", lambda k: train(k.model, k.loaders, None, epochs=1), TypeError,
+     "optimizer must be a torch optimizer"),
+    ("train(optimizer of another model)",
+     lambda k: train(k.model, k.loaders, sgd(make_model()), epochs=1), ValueError,
+     "holds none of the model's parameters"),
+    ("train(loaders=None)", lambda k: train(k.model, None, k.opt, epochs=1), TypeError,
+     "loaders must be (train, val)"),
+    ("train(loaders='ab')", lambda k: train(k.model, "ab", k.opt, epochs=1), TypeError,
+     "loaders must be"),
+    ("train(loaders=(a str, a str))", lambda k: train(k.model, ("a", "b"), k.opt, epochs=1),
+     TypeError, "training loader must be a DataLoader"),
+    ("train(empty training loader)",
+     lambda k: train(k.model, ([], k.loaders[1]), k.opt, epochs=1), ValueError,
+     "training loader is empty"),
+    ("train(empty validation loader)",
+     lambda k: train(k.model, (k.train, []), k.opt, epochs=1), ValueError,
+     "validation loader is empty"),
+    ("train(scheduler=<an optimizer>)", lambda k: fit(k, k.opt), TypeError,
+     "not an optimizer (SGD)"),
+    ("train(scheduler built on another optimizer)",
+     lambda k: fit(k, StepLR(sgd(make_model()), 1)), ValueError,
+     "scheduler (StepLR) was built on another optimizer (SGD"),
+    ("train(scheduler=a factory)", lambda k: fit(k, lambda opt: StepLR(opt, 1)), TypeError,
+     "scheduler=factory(optimizer)"),
+    ("train(scheduler=3)", lambda k: fit(k, 3), TypeError, "scheduler must be an LR scheduler"),
+    ("train(epochs=0)", lambda k: fit(k, epochs=0), ValueError, "epochs"),
+    ("train(epochs=-1)", lambda k: fit(k, epochs=-1), ValueError, "1 or more"),
+    ("train(epochs=1.5)", lambda k: fit(k, epochs=1.5), TypeError, "epochs"),
+    ("train(epochs=nan)", lambda k: fit(k, epochs=math.nan), TypeError, "epochs"),
+    ("train(seed=None)", lambda k: fit(k, seed=None), TypeError, "seed"),
+    ("train(step_every=None)", lambda k: fit(k, step_every=None), ValueError, "step_every"),
+    ("train(device='gpu')", lambda k: fit(k, device="gpu"), ValueError, "device must be"),
+    ("train(device=3.5)", lambda k: fit(k, device=3.5), TypeError, "device must be"),
+    ("train(loss_fn=3)", lambda k: fit(k, loss_fn=3), TypeError, "loss_fn"),
+    ("cpu_threads(0)", lambda k: cpu_threads(0).__enter__(), ValueError, "1 or more"),
+    ("cpu_threads(None)", lambda k: cpu_threads(None).__enter__(), TypeError, "whole number"),
+    # lr_range_test and hike_range_test
+    ("lr_range_test(model without parameters)",
+     lambda k: lr_range_test(NoParameters(), k.train, k.opt, steps=5), ValueError,
+     "no parameters"),
+    ("lr_range_test(model=None)", lambda k: lr_range_test(None, k.train, k.opt), TypeError,
+     "model must be"),
+    ("lr_range_test(optimizer=None)", lambda k: lr_range_test(k.model, k.train, None),
+     TypeError, "optimizer must be"),
+    ("lr_range_test(optimizer of another model)",
+     lambda k: lr_range_test(k.model, k.train, sgd(make_model())), ValueError,
+     "holds none of the model's parameters"),
+    ("lr_range_test(loader=None)", lambda k: lr_range_test(k.model, None, k.opt), TypeError,
+     "loader must be a DataLoader"),
+    ("lr_range_test(loader=[])", lambda k: lr_range_test(k.model, [], k.opt, steps=5),
+     ValueError, "loader is empty"),
+    ("lr_range_test(smooth=0)", lambda k: sweep(k, smooth=0), ValueError,
+     "smooth must be a finite number greater than 0 and at most 1"),
+    ("lr_range_test(smooth=2)", lambda k: sweep(k, smooth=2), ValueError, "smooth"),
+    ("lr_range_test(smooth=-1)", lambda k: sweep(k, smooth=-1), ValueError, "smooth"),
+    ("lr_range_test(smooth=nan)", lambda k: sweep(k, smooth=math.nan), ValueError, "smooth"),
+    ("lr_range_test(smooth=None)", lambda k: sweep(k, smooth=None), TypeError, "smooth"),
+    ("lr_range_test(start_lr=0)", lambda k: sweep(k, start_lr=0), ValueError,
+     "start_lr must be a finite number greater than 0"),
+    ("lr_range_test(start_lr='a')", lambda k: sweep(k, start_lr="a"), TypeError, "start_lr"),
+    ("lr_range_test(end_lr=inf)", lambda k: sweep(k, end_lr=math.inf), ValueError, "end_lr"),
+    ("lr_range_test(end_lr=None)", lambda k: sweep(k, end_lr=None), TypeError, "end_lr"),
+    ("lr_range_test(start_lr > end_lr)", lambda k: sweep(k, start_lr=1.0, end_lr=0.1),
+     ValueError, "start_lr < end_lr"),
+    ("lr_range_test(steps=1)", lambda k: lr_range_test(k.model, k.train, k.opt, steps=1),
+     ValueError, "steps must be a whole number of 2 or more"),
+    ("lr_range_test(steps=2.5)", lambda k: lr_range_test(k.model, k.train, k.opt, steps=2.5),
+     TypeError, "steps"),
+    ("lr_range_test(diverge_factor=0)", lambda k: sweep(k, diverge_factor=0), ValueError,
+     "diverge_factor must be a finite number greater than 1"),
+    ("lr_range_test(diverge_factor=nan)", lambda k: sweep(k, diverge_factor=math.nan),
+     ValueError, "diverge_factor"),
+    ("lr_range_test(seed=None)", lambda k: sweep(k, seed=None), TypeError, "seed"),
+    ("lr_range_test(loss_fn=3)", lambda k: sweep(k, loss_fn=3), TypeError, "loss_fn"),
+    ("hike_range_test(start_lr=nan)", lambda k: hike_range_test(start_lr=math.nan), ValueError,
+     "start_lr"),
+    ("hike_range_test(steps=None)", lambda k: hike_range_test(steps=None), TypeError, "steps"),
+    ("RangeTestResult.plot(ax=3)", lambda k: hike_range_test(steps=20).plot(ax=3), TypeError,
+     "ax must be a matplotlib Axes"),
+    # plotting
+    ("plot_history(None)", lambda k: plot_history(None), TypeError,
+     "history must be a History"),
+    ("plot_history([1, 2])", lambda k: plot_history([1, 2]), TypeError, "history"),
+    ("plot_history(metric=None)", lambda k: plot_history(History(), None), ValueError,
+     "metric must be one of"),
+    ("plot_history(ax=3)", lambda k: plot_history(History(), ax=3), TypeError,
+     "ax must be a matplotlib Axes"),
+    ("plot_schedule(None)", lambda k: plot_schedule(None), TypeError,
+     "schedule must be a list of LRs"),
+    ("plot_schedule('abc')", lambda k: plot_schedule("abc"), TypeError, "not str"),
+    ("plot_schedule(an optimizer)", lambda k: plot_schedule(k.opt, 5), TypeError, "not SGD"),
+    ("plot_schedule([1, 'a'])", lambda k: plot_schedule([1, "a"]), TypeError,
+     "item 1 of the list is 'a'"),
+    ("plot_schedule(steps=-1)", lambda k: plot_schedule([0.1, 0.2], steps=-1), ValueError,
+     "steps"),
+    ("plot_schedule(steps=1.5)", lambda k: plot_schedule([0.1, 0.2], steps=1.5), TypeError,
+     "steps"),
+    ("plot_schedule(ax='left')", lambda k: plot_schedule([0.1], ax="left"), TypeError, "ax"),
+    ("compare_runs(None)", lambda k: compare_runs(None), TypeError, "runs must be a dict"),
+    ("compare_runs({'a': None})", lambda k: compare_runs({"a": None}), TypeError, "runs['a']"),
+    ("compare_runs({'a': [1]})", lambda k: compare_runs({"a": [1]}), TypeError, "runs['a']"),
+    ("compare_runs(metric='nope')", lambda k: compare_runs({"a": [History()]}, "nope"),
+     ValueError, "metric must be one of"),
+    # compare_recipes and its Comparison
+    ("compare_recipes(None)", lambda k: compare_recipes(None, epochs=1), TypeError,
+     "recipes must be a non-empty dict"),
+    ("compare_recipes({})", lambda k: compare_recipes({}, epochs=1), ValueError, "empty"),
+    ("compare_recipes({'a': 3})", lambda k: recipes(recipes={"a": 3}), TypeError,
+     "recipes['a'] is int"),
+    ("compare_recipes(a recipe returning None)",
+     lambda k: recipes(recipes={"a": lambda m, e, s: None}), TypeError,
+     "recipe 'a' must return (optimizer, scheduler or None, step_every)"),
+    ("compare_recipes(epochs=0)", lambda k: recipes(epochs=0), ValueError, "epochs"),
+    ("compare_recipes(epochs=None)", lambda k: recipes(epochs=None), TypeError, "epochs"),
+    ("compare_recipes(seeds=())", lambda k: recipes(seeds=()), ValueError, "seeds"),
+    ("compare_recipes(seeds=3)", lambda k: recipes(seeds=3), TypeError, "seeds"),
+    ("compare_recipes(seeds=(0.5,))", lambda k: recipes(seeds=(0.5,)), TypeError, "seed"),
+    ("compare_recipes(model='x')", lambda k: recipes(model="x"), ValueError,
+     "model must be one of"),
+    ("compare_recipes(batch_size=None)", lambda k: recipes(batch_size=None), TypeError,
+     "batch_size"),
+    ("Comparison.stats(metric='nope')", lambda k: Comparison().stats("nope"), ValueError,
+     "metric must be one of"),
+    ("Comparison.plot(metric='nope')", lambda k: Comparison().plot("nope"), ValueError,
+     "metric must be one of"),
+    ("Comparison.plot(ax=3)", lambda k: Comparison().plot(ax=3), TypeError, "ax"),
+    # data
+    ("make_loaders(batch_size=None)", lambda k: make_loaders(batch_size=None), TypeError,
+     "batch_size"),
+    ("make_loaders(batch_size=0)", lambda k: make_loaders(batch_size=0), ValueError,
+     "batch_size"),
+    ("make_loaders(seed=1.5)", lambda k: make_loaders(seed=1.5), TypeError, "seed"),
+    ("make_loaders(train_size='a')", lambda k: make_loaders(train_size="a"), TypeError,
+     "train_size"),
+    ("load_digits([])", lambda k: load_digits([]), ValueError, "split must be one of"),
+    ("show_digits(n=None)", lambda k: show_digits(n=None), TypeError, "n must be"),
+    ("show_digits(n=0)", lambda k: show_digits(n=0), ValueError, "n must be"),
+]
+
+
+@pytest.mark.parametrize("call, make, error, text", ROWS, ids=[row[0] for row in ROWS])
+def test_bad_input_gets_a_clear_error(kit: SimpleNamespace, call: str,
+                                      make: Callable[[SimpleNamespace], Any],
+                                      error: type[Exception], text: str) -> None:
+    before = [p.detach().clone() for p in kit.model.parameters()]
+    try:
+        with pytest.raises(error) as caught:
+            make(kit)
+    finally:
+        plt.close("all")
+    assert type(caught.value) is error  # not a subclass such as a torch-internal error
+    assert text in str(caught.value)
+    assert len(str(caught.value).splitlines()) == 1
+    # Refused before anything happened: the shared model is untouched.
+    assert all(torch.equal(a, b) for a, b in zip(before, kit.model.parameters(), strict=True))
+
+
+def test_the_table_covers_every_public_function_of_these_modules() -> None:
+    called = {row[0].split("(")[0] for row in ROWS}
+    public = {"make_model", "TinyMLP", "TinyCNN", "train", "cpu_threads", "lr_range_test",
+              "hike_range_test", "plot_history", "plot_schedule", "compare_runs",
+              "compare_recipes", "Comparison.stats", "Comparison.plot", "RangeTestResult.plot",
+              "make_loaders", "load_digits", "show_digits"}
+    assert public <= called
+
+
+@pytest.mark.parametrize("name, content, message", [
+    ("missing.ipynb", None, "no such file"),
+    ("folder.ipynb", "folder", "not a file"),
+    ("notes.txt", "just text", "not a Jupyter notebook"),
+    ("odd.ipynb", '{"cells": 3}', "not a Jupyter notebook"),
+])
+def test_execute_refuses_what_is_not_a_notebook(
+    tmp_path: Path, name: str, content: str | None, message: str,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    path = tmp_path / name
+    if content == "folder":
+        path.mkdir()
+    elif content is not None:
+        path.write_text(content)
+    assert execute.main([str(path)]) == 2
+    err = capsys.readouterr().err
+    assert f"{path}: {message}" in err and "nothing was executed" in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_execute_on_the_command_line_has_no_traceback(tmp_path: Path) -> None:
+    done = subprocess.run([sys.executable, "-m", "course_utils.execute",
+                           str(tmp_path / "missing.ipynb")],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2
+    assert "no such file" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_execute_runs_a_notebook_and_leaves_no_scratch_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("LR_COURSE_PROGRESS")
+    path = tmp_path / "tiny.ipynb"
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(
+        "import os\nprint(os.path.basename(os.path.dirname(os.environ['LR_COURSE_PROGRESS']))"
+        "[:18])")]
+    nbformat.write(nb, path)
+    scratch = set(Path(tempfile.gettempdir()).glob("lr_course_execute_*"))
+    assert execute.main([str(path)]) == 0
+    assert nbformat.read(path, as_version=4).cells[0].outputs[0]["text"] == "lr_course_execute_\n"
+    assert set(Path(tempfile.gettempdir()).glob("lr_course_execute_*")) <= scratch
+    assert "LR_COURSE_PROGRESS" not in os.environ

@@ -1,0 +1,152 @@
+"""`python -m course_utils.maintain stamp`, on copies of the lessons in a temporary folder."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from IPython.core.inputtransformer2 import TransformerManager
+
+from course_utils.maintain import (
+    LINKS_TAG,
+    README_END,
+    README_START,
+    SETUP_TAG,
+    main,
+    repository_url,
+    setup_source,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+URL = "https://github.com/example-org/lr-course"
+
+
+@pytest.fixture
+def course(tmp_path: Path) -> Path:
+    """A copy of the course's README, pyproject.toml and lessons, with no repository URL."""
+    shutil.copy(ROOT / "README.md", tmp_path / "README.md")
+    shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
+    shutil.copytree(ROOT / "lessons", tmp_path / "lessons", ignore=shutil.ignore_patterns("*.py"))
+    assert repository_url(tmp_path / "pyproject.toml") is None
+    return tmp_path
+
+
+def set_url(course: Path, url: str) -> None:
+    path = course / "pyproject.toml"
+    text = path.read_text().replace("[project.urls]\n", f'[project.urls]\nRepository = "{url}"\n')
+    path.write_text(text)
+    assert repository_url(path) == url
+
+
+def snapshot(course: Path) -> dict[str, str]:
+    return {p.name: p.read_text() for p in [*sorted((course / "lessons").iterdir()),
+                                            course / "README.md"]}
+
+
+def tagged(cells: list[dict], tag: str) -> list[dict]:
+    return [c for c in cells if tag in c["metadata"].get("tags", [])]
+
+
+def test_stamp_adds_only_the_setup_cell_and_the_lesson_number(course: Path) -> None:
+    before = snapshot(course)
+    assert main(["stamp", "--root", str(course)]) == 0
+    after = snapshot(course)
+    assert after["README.md"] == before["README.md"]  # no URL: no links anywhere
+    for name in before:
+        if name == "README.md":
+            continue
+        old, new = json.loads(before[name]), json.loads(after[name])
+        setup = tagged(new["cells"], SETUP_TAG)
+        assert len(setup) == 1 and not tagged(new["cells"], LINKS_TAG)
+        assert "".join(setup[0]["source"]) == setup_source(None)
+        assert "nbval-ignore-output" in setup[0]["metadata"]["tags"]
+        # It is the first code cell, and every other cell is exactly as it was, outputs too.
+        first_code = next(c for c in new["cells"] if c["cell_type"] == "code")
+        assert first_code is setup[0]
+        assert [c for c in new["cells"] if c is not setup[0]] == old["cells"]
+        assert new["metadata"].pop("lr_course") == {"lesson": name[:2]}
+        assert new["metadata"] == old["metadata"]
+    # A second run changes nothing.
+    assert main(["stamp", "--root", str(course)]) == 0
+    assert snapshot(course) == after
+
+
+def test_links_appear_with_a_github_url_and_go_when_it_is_unset(course: Path) -> None:
+    main(["stamp", "--root", str(course)])
+    unset = snapshot(course)
+    set_url(course, URL)
+    assert main(["stamp", "--root", str(course)]) == 0
+    stamped = snapshot(course)
+    readme = stamped["README.md"]
+    block = readme.split(README_START)[1].split(README_END)[0]
+    lessons = sorted(p.name for p in (course / "lessons").glob("[0-9][0-9]_*.ipynb"))
+    blob = "example-org/lr-course/blob/main/lessons"
+    for name in lessons:
+        colab = f"https://colab.research.google.com/github/{blob}/{name}"
+        assert colab in block
+        assert f"https://kaggle.com/kernels/welcome?src=https://github.com/{blob}/{name}" in block
+        nb = json.loads(stamped[name])
+        links = tagged(nb["cells"], LINKS_TAG)
+        assert len(links) == 1 and colab in "".join(links[0]["source"])
+        setup = "".join(tagged(nb["cells"], SETUP_TAG)[0]["source"])
+        assert f'"lr-schedulers-course @ git+{URL}"' in setup
+    # Outside the block the README is unchanged.
+    def outside(text: str) -> tuple[str, str]:
+        return text.split(README_START)[0], text.split(README_END)[1]
+
+    assert outside(readme) == outside(unset["README.md"])
+    assert main(["stamp", "--root", str(course)]) == 0
+    assert snapshot(course) == stamped
+    # Back to no URL: the links are gone and everything is as after the first stamp.
+    (course / "pyproject.toml").write_text(
+        (course / "pyproject.toml").read_text().replace(f'Repository = "{URL}"\n', ""))
+    main(["stamp", "--root", str(course)])
+    assert snapshot(course) == unset
+
+
+def test_a_url_that_is_not_github_stamps_no_links(course: Path) -> None:
+    set_url(course, "https://example.org/lr-course")
+    before = snapshot(course)["README.md"]
+    main(["stamp", "--root", str(course)])
+    assert snapshot(course)["README.md"] == before
+    nb = json.loads((course / "lessons" / "01_lr_basics.ipynb").read_text())
+    assert not tagged(nb["cells"], LINKS_TAG)
+
+
+class FakeShell:
+    """Records the magics a cell runs instead of running them."""
+
+    def __init__(self) -> None:
+        self.magics: list[tuple[str, str]] = []
+
+    def run_line_magic(self, name: str, line: str) -> None:
+        self.magics.append((name, line))
+
+
+@pytest.mark.parametrize(
+    ("hosted", "importable", "installs"),
+    [(None, False, False), ("colab", False, True), ("kaggle", False, True),
+     ("colab", True, False), ("kaggle", True, False)],
+)
+def test_the_setup_cell_installs_only_on_a_host_without_the_course(
+    hosted: str | None, importable: bool, installs: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import importlib.util
+    import sys
+    import types
+
+    monkeypatch.delenv("KAGGLE_KERNEL_RUN_TYPE", raising=False)
+    monkeypatch.delitem(sys.modules, "google.colab", raising=False)
+    if hosted == "kaggle":
+        monkeypatch.setenv("KAGGLE_KERNEL_RUN_TYPE", "Interactive")
+    if hosted == "colab":
+        monkeypatch.setitem(sys.modules, "google.colab", types.ModuleType("google.colab"))
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: (
+        real_find_spec(name, *a) if importable or name != "course_utils" else None))
+    shell = FakeShell()
+    code = TransformerManager().transform_cell(setup_source(None))
+    exec(compile(code, "<setup cell>", "exec"), {"get_ipython": lambda: shell})
+    assert shell.magics == ([("pip", "install --quiet lr-schedulers-course")] if installs else [])
