@@ -265,7 +265,8 @@ class Hike:
     """What happened on one hike: every position, altitude and LR, and how it ended.
 
     `positions` and `altitudes` hold the start and the place after every step, so
-    they are one longer than `lrs` (the LR used at each step). A hike that fell
+    they are one longer than `lrs` and `momenta` (the LR and momentum used at each
+    step; OneCycleLR and CyclicLR cycle the momentum). A hike that fell
     stops at the step that left the ground; its last position may be infinite and
     its last altitude is NaN (there is no ground there). On the bowl, whose ground
     goes on past the map, a hiker may leave the map and come back.
@@ -280,6 +281,7 @@ class Hike:
     event_step: int | None = None  # step it settled, fell, or None
     noise: float = 0.0
     seed: int = 0
+    momenta: list[float] = field(default_factory=list)  # the momentum used at each step
 
     @property
     def steps(self) -> int:
@@ -395,6 +397,7 @@ def simulate_hike(
     positions = [x]
     altitudes = [land.altitude(x) if land.on_ground(x) else math.nan]
     lrs_used: list[float] = []
+    momenta: list[float] = []
     velocity: float | None = None
     with warnings.catch_warnings():
         # PyTorch warns that scheduler.step() came before optimizer.step(): true, and harmless.
@@ -404,6 +407,7 @@ def simulate_hike(
                 break
             step_lr, mu = float(group["lr"]), float(group["momentum"])
             lrs_used.append(step_lr)
+            momenta.append(mu)
             g = land.gradient(x)
             if draw is not None:
                 g += noise * draw(0.0, 1.0)
@@ -422,7 +426,7 @@ def simulate_hike(
             else:
                 scheduler.step()
     outcome, story, event = _judge(land, positions, lrs_used, noise)
-    return Hike(land, positions, altitudes, lrs_used, outcome, story, event, noise, seed)
+    return Hike(land, positions, altitudes, lrs_used, outcome, story, event, noise, seed, momenta)
 
 
 def _steps(n: int) -> str:

@@ -2,9 +2,13 @@
 
 The figure is drawn once per landscape and run length (the mountain, axes and
 labels) and cached; a slider change redraws only the moving parts (footsteps,
-the hiker, the LR and altitude lines) over that cached background, and sends
-the result as a PNG to an `ipywidgets.Image`. The axes never rescale: the LR
-axis is logarithmic and spans the whole LR slider.
+the hiker, the LR, edge and altitude lines) over that cached background, and
+sends the result as a small palette PNG (64 colours, about 13 kB against 30 kB
+for full colour, and half the time to encode) to an `ipywidgets.Image`. The axes
+never rescale: the LR axis is logarithmic and spans the whole LR slider.
+
+It uses only what ipywidgets 7.7 and 8 both know (no `tooltip=`): help text
+sits in a small HTML line under the controls.
 """
 
 from __future__ import annotations
@@ -17,22 +21,44 @@ from typing import Any
 
 import ipywidgets as widgets
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 from PIL import Image
 
-from course_utils.hiker import LANDSCAPES, Hike, simulate_hike
+from course_utils.hiker import LANDSCAPES, Hike, _number, _whole, simulate_hike
 from course_utils.schedules import SCHEDULE_PRESETS, Param
 
 LR_RANGE = (1e-4, 10.0)
+MOMENTUM_RANGE = (0.0, 0.99)
+NOISE_RANGE = (0.0, 4.0)
+STEPS_RANGE = (1, 1000)
+PLAY_INTERVAL_MS = 50  # Play's tick: 20 frames a second
+PNG_COLOURS = 128  # a palette this size draws the figure with no visible loss
+NOISE_HELP = (
+    "<b>noise</b>: how far each stride's gradient scatters around the true slope, as a "
+    "mini-batch gradient does (0: the exact gradient). <b>new noise sample</b>: the same "
+    "settings with another draw of the noise."
+)
 # Each outcome has a word, a symbol, a marker and a colour, so colour is never the only signal.
 LOOKS = {
     "valley": ("VALLEY", "✔", "*", "#1a7f37"),
     "stuck": ("STUCK", "■", "X", "#9a6700"),
-    "hovering": ("HOVERING", "≈", "h", "#8250df"),
+    "hovering": ("HOVERING", "≈", "h", "#6639ba"),
     "bouncing": ("BOUNCING", "↔", "D", "#bc4c00"),
     "fell": ("FELL OFF", "✘", "v", "#cf222e"),
     "walking": ("WALKING", "→", ">", "#0969da"),
 }
+
+
+def _choice(name: str, value: object, options: dict[str, Any]) -> str:
+    """`value` if it names one of `options`, else a clear error that lists them."""
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a name, one of: {', '.join(options)}; "
+                        f"got {type(value).__name__}.")
+    if value not in options:
+        raise ValueError(f"Unknown {name} {value!r}; {name} must be one of: {', '.join(options)}.")
+    return value
 
 
 def _param_control(param: Param, steps: int) -> widgets.Widget:
@@ -40,7 +66,6 @@ def _param_control(param: Param, steps: int) -> widgets.Widget:
     value, high = param.default_for(steps), param.high_for(steps)
     common = {
         "description": param.name,
-        "tooltip": param.help,
         "continuous_update": False,
         "style": {"description_width": "initial"},
     }
@@ -77,10 +102,26 @@ class HikerWidget(widgets.VBox):
         steps: int = 200,
         start: float | None = None,
         momentum: float = 0.0,
+        noise: float = 0.0,
+        seed: int = 0,
         **params: float,
     ) -> None:
-        """Open preset; `params` set the schedule's own controls, e.g. `T_0=40`."""
+        """Open preset; `params` set the schedule's own controls, e.g. `T_0=40`.
+
+        A value beyond its slider's range is clamped to the slider's end, and the
+        status line says so.
+        """
+        landscape = _choice("landscape", landscape, LANDSCAPES)
+        schedule = _choice("schedule", schedule, SCHEDULE_PRESETS)
         land = LANDSCAPES[landscape]
+        self._notes: list[str] = []
+        lr = self._fit("lr", _number("lr", lr), *LR_RANGE)
+        steps = int(self._fit("steps", _whole("steps", steps), *STEPS_RANGE))
+        momentum = self._fit("momentum", _number("momentum", momentum), *MOMENTUM_RANGE)
+        noise = self._fit("noise", _number("noise", noise), *NOISE_RANGE)
+        start = land.start if start is None else self._fit(
+            "start", _number("start", start), *land.x_range)
+        self.seed = _whole("seed", seed)
         self.landscape_dropdown = widgets.Dropdown(
             options=list(LANDSCAPES), value=landscape, description="landscape"
         )
@@ -101,29 +142,38 @@ class HikerWidget(widgets.VBox):
             readout_format=".3g",
         )
         self.steps_slider = widgets.IntSlider(
-            value=steps, min=1, max=1000, description="steps", continuous_update=False
+            value=steps, min=STEPS_RANGE[0], max=STEPS_RANGE[1], description="steps",
+            continuous_update=False,
         )
         lo, hi = land.x_range
         self.start_slider = widgets.FloatSlider(
-            value=land.start if start is None else start,
-            min=lo,
-            max=hi,
-            step=0.05,
-            description="start",
+            value=start, min=lo, max=hi, step=0.05, description="start"
         )
         self.momentum_slider = widgets.FloatSlider(
-            value=momentum, min=0.0, max=0.99, step=0.01, description="momentum"
+            value=momentum, min=MOMENTUM_RANGE[0], max=MOMENTUM_RANGE[1], step=0.01,
+            description="momentum",
         )
-        self.play = widgets.Play(value=steps, min=0, max=steps, interval=50, description="play")
+        self.noise_slider = widgets.FloatSlider(
+            value=noise, min=NOISE_RANGE[0], max=NOISE_RANGE[1], step=0.05, description="noise",
+            readout_format=".2f",
+        )
+        self.resample_button = widgets.Button(description="new noise sample", disabled=not noise)
+        self.help = widgets.HTML(f'<small style="color:#555">{NOISE_HELP}</small>')
+        self.play = widgets.Play(
+            value=steps, min=0, max=steps, interval=PLAY_INTERVAL_MS, description="play"
+        )
         self.image = widgets.Image(format="png")
         self.status = widgets.HTML()
         # Stable CSS hooks for the browser test and for anyone styling the lesson.
         self.lr_slider.add_class("hiker-lr-slider")
+        self.noise_slider.add_class("hiker-noise-slider")
+        self.play.add_class("hiker-play")
         self.image.add_class("hiker-image")
         self.status.add_class("hiker-status")
         self.params_box = widgets.HBox()
         self.param_controls: dict[str, widgets.Widget] = {}
         self._quiet = False
+        self._opening = True  # controls set while the widget opens do not redraw
         self._build_params()
         self._build_figure()
         unknown = sorted(set(params) - set(self.param_controls))
@@ -132,12 +182,16 @@ class HikerWidget(widgets.VBox):
             raise TypeError(f"Schedule {schedule!r} has no parameter {unknown[0]!r}; "
                             f"its parameters are: {names}.")
         for name, value in params.items():
-            self.param_controls[name].value = value
+            control = self.param_controls[name]
+            control.value = self._fit(name, _number(name, value), control.min, control.max)
+        self._opening = False
         self.hike = self._simulate()
         self._show(self.hike.steps)
 
-        for control in (self.lr_slider, self.start_slider, self.momentum_slider):
+        for control in (self.lr_slider, self.start_slider, self.momentum_slider,
+                        self.noise_slider):
             control.observe(self._on_change, "value")
+        self.resample_button.on_click(self.new_noise_sample)
         self.schedule_dropdown.observe(self._on_schedule, "value")
         self.steps_slider.observe(self._on_steps, "value")
         self.landscape_dropdown.observe(self._on_landscape, "value")
@@ -147,12 +201,31 @@ class HikerWidget(widgets.VBox):
                 widgets.HBox([self.landscape_dropdown, self.schedule_dropdown]),
                 widgets.HBox([self.lr_slider, self.momentum_slider]),
                 widgets.HBox([self.steps_slider, self.start_slider]),
+                widgets.HBox([self.noise_slider, self.resample_button]),
                 self.params_box,
+                self.help,
                 self.play,
                 self.image,
                 self.status,
             ]
         )
+
+    def _fit(self, name: str, value: float, low: float, high: float) -> float:
+        """`value` clamped to a slider's range, with a note for the status line if it moved."""
+        if math.isnan(value):
+            raise ValueError(f"{name} must be a number from {low:g} to {high:g}; got nan.")
+        fitted = min(max(value, low), high)
+        if fitted != value:
+            self._notes.append(
+                f"{name} = {value:g} is outside its slider's range ({low:g} to {high:g}), "
+                f"so the widget uses {fitted:g}."
+            )
+        return fitted
+
+    def new_noise_sample(self, _button: Any = None) -> None:
+        """The same settings with another draw of the noise (the next seed)."""
+        self.seed += 1
+        self._on_change()
 
     # ---- the model side --------------------------------------------------
     def schedule_params(self) -> dict[str, float]:
@@ -160,15 +233,20 @@ class HikerWidget(widgets.VBox):
         return {name: control.value for name, control in self.param_controls.items()}
 
     def _simulate(self) -> Hike:
-        preset = SCHEDULE_PRESETS[self.schedule_dropdown.value]
+        name = self.schedule_dropdown.value
         steps = self.steps_slider.value
+        # The constant preset's ConstantLR(factor=1) never changes the LR: skip stepping it.
+        schedule = None if name == "constant" else SCHEDULE_PRESETS[name].factory(
+            steps, **self.schedule_params())
         return simulate_hike(
             self.landscape_dropdown.value,
             self.lr_slider.value,
-            schedule=preset.factory(steps, **self.schedule_params()),
+            schedule=schedule,
             steps=steps,
             start=self.start_slider.value,
             momentum=self.momentum_slider.value,
+            noise=self.noise_slider.value,
+            seed=self.seed,
         )
 
     def _build_params(self) -> None:
@@ -178,9 +256,18 @@ class HikerWidget(widgets.VBox):
         for control in self.param_controls.values():
             control.observe(self._on_change, "value")
         self.params_box.children = tuple(self.param_controls.values())
+        helps = [f"<b>{html.escape(p.name)}</b>: {html.escape(p.help)}" for p in preset.params
+                 if p.help]
+        self.help.value = (f'<small style="color:#555">{"<br>".join([*helps, NOISE_HELP])}'
+                           "</small>")
 
     # ---- reacting to controls ---------------------------------------------
-    def _on_change(self, _change: Any = None) -> None:
+    def _on_change(self, change: Any = None) -> None:
+        if self._opening:
+            return
+        if change is not None:
+            self._notes = []  # the learner has moved a control: the opening notes are old news
+        self.resample_button.disabled = not self.noise_slider.value
         self.hike = self._simulate()
         self._quiet = True
         self.play.playing = False
@@ -258,11 +345,6 @@ class HikerWidget(widgets.VBox):
             xlabel="step",
             ylabel="LR (log scale)",
         )
-        if land.stability_limit is not None:
-            lr_ax.axhline(land.stability_limit, ls="--", color="0.5", lw=1)
-            lr_ax.text(
-                0.02 * steps, land.stability_limit * 1.3, "2 / curvature", fontsize=8, color="0.3"
-            )
         alt_ax.set(xlim=(0, max(steps, 1)), ylim=land.ylim, xlabel="step", ylabel="altitude")
         for ax in (mountain, lr_ax, alt_ax):
             ax.grid(alpha=0.3)
@@ -279,58 +361,159 @@ class HikerWidget(widgets.VBox):
             fontweight="bold",
             bbox={"facecolor": "white", "edgecolor": "0.6", "alpha": 0.9},
         )
-        (self._lr_line,) = lr_ax.plot([], [], "o-", color="#0969da", lw=1.5, ms=2)
-        (self._alt_line,) = alt_ax.plot([], [], "o-", color="#8250df", lw=1.5, ms=2)
-        self._moving = (self._trail, self._hiker, self._label, self._lr_line, self._alt_line)
-        for artist in self._moving:
+        (self._lr_line,) = lr_ax.plot([], [], "-", color="#0969da", lw=1.5)
+        (self._alt_line,) = alt_ax.plot([], [], "-", color="#8250df", lw=1.5)
+        # The edge of stability follows the momentum, so its line moves with the sliders; its
+        # legend is drawn once and its value is written in the status line (text is slow to draw).
+        (self._edge_line,) = lr_ax.plot([], [], ls="--", color="0.45", lw=1, drawstyle="steps-post")
+        if land.curvature is not None:
+            lr_ax.legend(
+                [Line2D([], [], ls="--", color="0.45", lw=1)],
+                ["edge of stability, 2(1+μ)/a"],
+                loc="lower left",
+                fontsize=7,
+                framealpha=0.8,
+            )
+        self._moving = (self._trail, self._hiker, self._lr_line, self._edge_line, self._alt_line)
+        self._labels: dict[tuple[str, str], Any] = {}  # verdict label -> its rendered pixels
+        for artist in (*self._moving, self._label):
             artist.set_animated(True)
         canvas.draw()
         self._figure, self._canvas = fig, canvas
         self._background = canvas.copy_from_bbox(fig.bbox)
+        self._palette = self._make_palette()
 
     def _show(self, frame: int) -> None:
         """Draw the hike up to step `frame` over the cached background, and send the PNG."""
         hike, land = self.hike, self.hike.landscape
+        lo, hi = land.x_range
         done = frame >= hike.steps
         xs = hike.positions[: frame + 1]
-        on_map = [x for x in xs if land.on_map(x)]
-        trail_x, trail_y = on_map, [land.altitude(x) for x in on_map]
-        if done and hike.outcome == "fell":
-            # Off the map: the hiker is drawn at the edge it went over, falling.
-            ground = land.ylim[0] + 0.05 * (land.ylim[1] - land.ylim[0])
-            went = hike.positions[hike.event_step or 0]  # where it left the map for good
-            edge = land.x_range[1] if went > land.x_range[1] else land.x_range[0]
-            trail_x, trail_y = [*trail_x, edge, edge], [*trail_y, land.altitude(edge), ground]
+        # Off the map the trail breaks (NaN): the hiker is out of the picture there.
+        trail_x = [x if land.on_map(x) else math.nan for x in xs]
+        trail_y = [land.altitude(x) if land.on_map(x) else math.nan for x in xs]
         word, symbol, marker, colour = LOOKS[hike.outcome] if done else ("", "", "o", "0.1")
+        if done and hike.outcome == "fell":
+            # Fallen: the hiker is drawn at the edge it went over for good, falling.
+            ground = land.ylim[0] + 0.05 * (land.ylim[1] - land.ylim[0])
+            went = hike.positions[hike.event_step or 0]
+            edge = hi if went > hi else lo
+            trail_x = [*trail_x[:-1], edge, edge]  # from its last footstep over the edge, down
+            trail_y = [*trail_y[:-1], land.altitude(edge), ground]
+            spot = ([edge], [ground])
+        elif not land.on_map(xs[-1]):
+            # Off the map where the ground goes on (the bowl): drawn at the edge, pointing out.
+            edge = hi if xs[-1] > hi else lo
+            spot, marker = ([edge], [land.altitude(edge)]), (">" if edge == hi else "<")
+        else:
+            spot = ([xs[-1]], [land.altitude(xs[-1])])
         self._trail.set_data(trail_x, trail_y)
-        self._hiker.set_data(trail_x[-1:], trail_y[-1:])
+        self._hiker.set_data(*spot)
         self._hiker.set(marker=marker, color=colour)
-        self._label.set(text=f"{symbol} {word}" if done else f"step {frame}", color=colour)
         shown = range(min(frame, hike.steps))
         self._lr_line.set_data(list(shown), [max(v, LR_RANGE[0] / 2) for v in hike.lrs[:frame]])
         alts = [a for a in hike.altitudes[: frame + 1] if math.isfinite(a)]
         self._alt_line.set_data(range(len(alts)), alts)
+        self._draw_edge()
+        # Rendered (once) before the frame is drawn, as rendering it draws on the canvas.
+        label = self._verdict_label(f"{symbol} {word}", colour) if done else None
         self._canvas.restore_region(self._background)
         for artist in self._moving:
             self._figure.draw_artist(artist)
+        if label is not None:  # on top, as a boxed label is
+            self._canvas.restore_region(label)
         self.image.value = self._png()
         self.status.value = self._status_html(frame)
 
-    def _png(self) -> bytes:
+    def _verdict_label(self, text: str, colour: str) -> Any:
+        """The verdict's boxed label over the background, rendered once and kept as pixels."""
+        key = (text, colour)
+        if key not in self._labels:
+            self._label.set(text=text, color=colour)
+            self._canvas.restore_region(self._background)
+            self._figure.draw_artist(self._label)
+            renderer = self._canvas.get_renderer()
+            box = self._label.get_bbox_patch().get_window_extent(renderer).padded(2)
+            self._labels[key] = self._canvas.copy_from_bbox(box)
+        return self._labels[key]
+
+    def edge_words(self) -> str:
+        """Which edge of stability the LR panel draws, and at which momentum."""
+        hike = self.hike
+        land = hike.landscape
+        if land.curvature is None:
+            return ""
+        momenta = hike.momenta or [self.momentum_slider.value]
+        low, high = min(momenta), max(momenta)
+        if high - low > 1e-9:
+            return (f"edge 2(1+μ)/a at each step's μ: the schedule cycles μ from {low:.2f} "
+                    f"to {high:.2f}")
+        edge = land.edge_lr(low)
+        set_by = "" if abs(low - self.momentum_slider.value) < 1e-9 else " (set by the schedule)"
+        if low == 0:
+            return f"edge 2/a = {edge:.3g} (no momentum)"
+        return f"edge 2(1+μ)/a = {edge:.3g} at μ = {low:.2f}{set_by}"
+
+    def _draw_edge(self) -> None:
+        """Place the edge-of-stability line for this hike's momentum (at each step's, if cycled)."""
+        land, hike = self.hike.landscape, self.hike
+        if land.curvature is None:
+            self._edge_line.set_data([], [])
+            return
+        steps = max(self.steps_slider.value, 1)
+        momenta = hike.momenta or [self.momentum_slider.value]
+        if max(momenta) - min(momenta) > 1e-9:
+            edges = [2.0 * (1.0 + m) / land.curvature for m in momenta]  # edge_lr, step by step
+            self._edge_line.set_data([*range(len(edges)), len(edges)], [*edges, edges[-1]])
+        else:
+            edge = land.edge_lr(momenta[0])
+            self._edge_line.set_data([0, steps], [edge, edge])
+
+    def _canvas_rgb(self) -> Image.Image:
         width, height = self._canvas.get_width_height()
-        rgba = Image.frombuffer("RGBA", (width, height), self._canvas.buffer_rgba())
+        return Image.frombuffer("RGBA", (width, height), self._canvas.buffer_rgba()).convert("RGB")
+
+    def _make_palette(self) -> Image.Image:
+        """One palette for every frame of this figure: the background's colours, and every
+        colour the moving parts use, blended into white as their anti-aliased edges are."""
+        background = self._canvas_rgb()
+        inks = [LOOKS[o][3] for o in LOOKS] + ["#0969da", "#8250df", "0.2", "0.45", "0.1", "k"]
+        shades = [i / 7 for i in range(8)]
+        swatch = Image.new("RGB", (len(shades), len(inks)))
+        for row, ink in enumerate(inks):
+            rgb = to_rgb(ink)
+            for col, t in enumerate(shades):
+                swatch.putpixel((col, row), tuple(round(255 * (t * c + 1 - t)) for c in rgb))
+        sample = Image.new("RGB", (background.width, 2 * background.height))
+        sample.paste(background, (0, 0))
+        sample.paste(swatch.resize(background.size, Image.Resampling.NEAREST),
+                     (0, background.height))
+        return sample.quantize(PNG_COLOURS, method=Image.Quantize.FASTOCTREE,
+                               dither=Image.Dither.NONE)
+
+    def _png(self) -> bytes:
+        """The canvas as a palette PNG: small to send, quick to encode, the same to the eye."""
+        frame = self._canvas_rgb().quantize(palette=self._palette, dither=Image.Dither.NONE)
         out = io.BytesIO()
-        rgba.convert("RGB").save(out, format="PNG", compress_level=1)
+        frame.save(out, format="PNG", compress_level=1)
         return out.getvalue()
 
     def _status_html(self, frame: int) -> str:
         hike = self.hike
+        notes = "".join(f"<div><b>Note:</b> {html.escape(n)}</div>" for n in self._notes)
         if frame < hike.steps:
             x, lr = hike.positions[frame], hike.lrs[frame]
-            return f"Step {frame} of {hike.steps}: at x = {x:.3g}, next stride uses LR = {lr:.3g}."
+            where = "" if hike.landscape.on_map(x) else " (off the map: the ground goes on)"
+            return notes + (f"Step {frame} of {hike.steps}: at x = {x:.3g}{where}, "
+                            f"next stride uses LR = {lr:.3g}.")
         word, symbol, _, colour = LOOKS[hike.outcome]
-        return (
-            f'<span style="color:{colour}"><b>{symbol} {word}</b></span> {html.escape(hike.story)}'
+        sample = f" (noise {hike.noise:g}, sample {hike.seed})" if hike.noise else ""
+        edge = self.edge_words()
+        if edge:
+            edge = f"<br><small style=\"color:#555\">Dashed line: {html.escape(edge)}.</small>"
+        return notes + (
+            f'<span style="color:{colour}"><b>{symbol} {word}</b></span> '
+            f"{html.escape(hike.story)}{sample}{edge}"
         )
 
     # ---- outside a live kernel --------------------------------------------

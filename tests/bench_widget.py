@@ -20,7 +20,7 @@ from jupyter_client.manager import start_new_kernel
 SETUP = """
 from course_utils.hiker_widget import HikerWidget
 hiker = HikerWidget({args})
-print(hiker.lr_slider.model_id, hiker.image.model_id)
+print(hiker.{control}.model_id, hiker.image.model_id, hiker.play.max)
 """
 
 
@@ -39,24 +39,30 @@ def _image_update(kc, image_id: str, timeout: float) -> bool:
     return False
 
 
-def measure_widget_latency(n: int = 30, widget_args: str = "") -> dict[str, float]:
-    """Median and p90 milliseconds from an LR slider update to the new image leaving the kernel."""
+def measure_widget_latency(
+    n: int = 30, widget_args: str = "", control: str = "lr_slider"
+) -> dict[str, float]:
+    """Median and p90 milliseconds from a control's update to the new image leaving the kernel.
+
+    `control` is "lr_slider" (a random LR each time) or "play" (the next animation frame).
+    """
     km, kc = start_new_kernel(kernel_name="python3")
     outputs: list[dict] = []
     try:
         reply = kc.execute_interactive(
-            SETUP.format(args=widget_args), timeout=120, output_hook=lambda msg: outputs.append(msg)
+            SETUP.format(args=widget_args, control=control), timeout=120,
+            output_hook=lambda msg: outputs.append(msg),
         )
         assert reply["content"]["status"] == "ok", reply["content"]
-        lr_id, image_id = "".join(
+        control_id, image_id, frames = "".join(
             m["content"].get("text", "") for m in outputs if m["msg_type"] == "stream"
         ).split()
         rng = random.Random(0)
         times = []
-        for _ in range(n + 3):  # the first few warm caches up; they are dropped
-            value = 10 ** rng.uniform(-3, 0.5)
+        for i in range(n + 3):  # the first few warm caches up; they are dropped
+            value = 10 ** rng.uniform(-3, 0.5) if control == "lr_slider" else i % int(frames)
             content = {
-                "comm_id": lr_id,
+                "comm_id": control_id,
                 "data": {"method": "update", "state": {"value": value}, "buffer_paths": []},
             }
             start = time.perf_counter()
@@ -77,11 +83,18 @@ def measure_widget_latency(n: int = 30, widget_args: str = "") -> dict[str, floa
         km.shutdown_kernel(now=True)
 
 
+CASES = (
+    ("", "lr_slider"),
+    ("noise=1.0", "lr_slider"),
+    ('landscape="ledge", schedule="warm_restarts", lr=0.3, noise=0.5', "lr_slider"),
+    ("noise=1.0", "play"),
+)
+
 if __name__ == "__main__":
-    for args in ("", 'landscape="ledge", schedule="warm_restarts", lr=0.3'):
-        result = measure_widget_latency(30, args)
+    for args, control in CASES:
+        result = measure_widget_latency(30, args, control)
         print(
-            f"HikerWidget({args}): LR slider -> new image, n={result['n']}: "
+            f"HikerWidget({args}): {control} -> new image, n={result['n']}: "
             f"median {result['median_ms']:.1f} ms, p90 {result['p90_ms']:.1f} ms, "
             f"max {result['max_ms']:.1f} ms"
         )

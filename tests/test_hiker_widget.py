@@ -108,6 +108,11 @@ def test_extreme_settings_never_raise(hiker):
                     hiker.momentum_slider.value = 0.99
                     hiker.play_step()
                     assert bytes(hiker.image.value).startswith(PNG) and hiker.status.value
+                    hiker.noise_slider.value = hiker.noise_slider.max
+                    hiker.resample_button.click()
+                    hiker.play_step()
+                    assert bytes(hiker.image.value).startswith(PNG) and hiker.status.value
+                    hiker.noise_slider.value = 0
 
 
 def test_static_viewers_get_a_picture_and_the_story(hiker):
@@ -129,3 +134,115 @@ def test_schedule_parameters_can_be_set_when_the_widget_opens():
     assert w.hike.outcome == expected.outcome and w.hike.lrs == expected.lrs
     with pytest.raises(TypeError, match="no parameter 'T0'"):
         HikerWidget(schedule="warm_restarts", T0=40)
+
+
+# ---- noise, the edge that follows momentum, clamping said aloud -------------------------------
+def test_noise_slider_defaults_to_smooth_so_lessons_read_the_same(hiker):
+    from course_utils import simulate_hike
+
+    assert hiker.noise_slider.value == 0 and hiker.resample_button.disabled
+    assert hiker.hike.positions == simulate_hike("bowl", 0.1).positions
+
+
+def test_noisy_hikes_are_deterministic_while_dragging_and_resample_on_request():
+    w = HikerWidget(noise=1.0, lr=0.3)
+    assert w.hike.outcome == "hovering" and "HOVERING" in w.status.value
+    assert not w.resample_button.disabled and "sample 0" in w.status.value
+    first_positions, first_image = w.hike.positions, w.image.value
+    w.lr_slider.value = 0.05
+    assert w.hike.positions != first_positions
+    w.lr_slider.value = 0.3
+    assert w.hike.positions == first_positions and w.image.value == first_image
+    w.resample_button.click()
+    assert w.seed == 1 and "sample 1" in w.status.value
+    assert w.hike.positions != first_positions
+    w.noise_slider.value = 0
+    assert w.resample_button.disabled and w.hike.outcome == "valley"
+
+
+def test_edge_line_and_words_follow_the_momentum(hiker):
+    assert "edge 2/a = 1 (no momentum)" in hiker.status.value
+    assert set(hiker._edge_line.get_ydata()) == {1.0}
+    hiker.momentum_slider.value = 0.9
+    assert "edge 2(1+μ)/a = 1.9 at μ = 0.90" in hiker.status.value
+    assert list(hiker._edge_line.get_ydata()) == pytest.approx([1.9, 1.9])
+    hiker.schedule_dropdown.value = "onecycle"
+    assert "the schedule cycles μ from 0.85 to 0.95" in hiker.status.value
+    edges = hiker._edge_line.get_ydata()
+    assert min(edges) == pytest.approx(3.7 / 2) and max(edges) == pytest.approx(3.9 / 2)
+    hiker.landscape_dropdown.value = "ravine"  # no single curvature: no edge
+    assert "Dashed line" not in hiker.status.value and len(hiker._edge_line.get_ydata()) == 0
+
+
+def test_the_momentum_edge_shows_on_the_hiker(hiker):
+    hiker.momentum_slider.value = 0.9
+    hiker.lr_slider.value = 1.85
+    assert hiker.hike.outcome == "valley" and "VALLEY" in hiker.status.value
+    hiker.play.value = 1  # the first stride leaves the map; the bowl goes on, so it comes back
+    assert "off the map" in hiker.status.value
+    assert hiker._hiker.get_xdata()[0] == LANDSCAPES["bowl"].x_range[1]
+    assert hiker._hiker.get_marker() == ">"
+    hiker.lr_slider.value = 1.95
+    assert hiker.hike.outcome == "fell" and "FELL OFF" in hiker.status.value
+
+
+def test_impossible_values_are_clamped_and_said():
+    w = HikerWidget(lr=100, momentum=1.5, noise=-1, steps=5000, start=-50)
+    assert w.lr_slider.value == pytest.approx(10) and w.momentum_slider.value == 0.99
+    assert w.noise_slider.value == 0 and w.steps_slider.value == 1000
+    assert w.start_slider.value == LANDSCAPES["bowl"].x_range[0]
+    for words in ("lr = 100 is outside", "so the widget uses 10", "momentum = 1.5",
+                  "so the widget uses 0.99", "noise = -1", "steps = 5000", "start = -50"):
+        assert words in w.status.value, words
+    w.lr_slider.value = 0.1  # the learner's own choice: the notes go
+    assert "Note:" not in w.status.value
+    assert "Note:" not in HikerWidget(lr=0.5).status.value
+    w = HikerWidget(schedule="step", gamma=5.0)
+    assert w.schedule_params()["gamma"] == w.param_controls["gamma"].max
+    assert "gamma = 5 is outside" in w.status.value
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "words"),
+    [
+        ({"landscape": "nope"}, ValueError, "landscape must be one of: bowl, ravine"),
+        ({"schedule": "cosinus"}, ValueError, "schedule must be one of: constant"),
+        ({"schedule": 3}, TypeError, "schedule must be a name"),
+        ({"lr": "fast"}, TypeError, "lr must be a number"),
+        ({"lr": float("nan")}, ValueError, "lr must be a number from 0.0001 to 10"),
+        ({"steps": 2.5}, TypeError, "steps must be a whole number"),
+        ({"seed": "x"}, TypeError, "seed must be a whole number"),
+    ],
+)
+def test_bad_arguments_are_explained(kwargs, error, words):
+    with pytest.raises(error, match=words):
+        HikerWidget(**kwargs)
+
+
+def test_works_on_ipywidgets_7_and_8_no_tooltips():
+    import inspect
+
+    import course_utils.hiker_widget as module
+
+    assert "tooltip=" not in inspect.getsource(module).replace("(no `tooltip=`)", "")
+    w = HikerWidget(schedule="warm_restarts")
+    # Help text sits where both versions show it, and no control carries a tooltip.
+    assert "T_0" in w.help.value and "noise" in w.help.value
+    stack, seen = [w], 0
+    while stack:
+        widget = stack.pop()
+        seen += 1
+        assert not getattr(widget, "tooltip", None), widget
+        stack.extend(getattr(widget, "children", ()))
+    assert seen > 15
+
+
+def test_the_picture_is_a_small_palette_png(hiker):
+    import io
+
+    from PIL import Image
+
+    picture = Image.open(io.BytesIO(bytes(hiker.image.value)))
+    assert picture.format == "PNG" and picture.mode == "P"
+    assert picture.size == hiker._canvas.get_width_height()
+    assert len(hiker.image.value) < 25_000

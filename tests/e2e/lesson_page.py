@@ -130,8 +130,9 @@ class LessonPage:
 
     @staticmethod
     def hiker_status(hiker: Any) -> Any:
-        """The hiker's status line."""
-        return hiker.locator(".hiker-status").or_(hiker.locator(".widget-html-content")).first
+        """The hiker's status line: by its class (there are other HTML lines), else any HTML."""
+        status = hiker.locator(".hiker-status")
+        return status.first if status.count() else hiker.locator(".widget-html-content").first
 
     def image_digest(self, image: Any) -> str:
         """SHA-256 of the bytes `image` shows."""

@@ -7,7 +7,10 @@ from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
+from latency import RECORD_WEBSOCKETS, measure_play, measure_presses
 from lesson_page import LessonPage
+
+from course_utils.hiker_widget import PLAY_INTERVAL_MS
 
 HIKER_CELL = "HikerWidget("
 KEY_PRESSES = 30  # at the hiker's step of 0.01 in log10(LR), about a factor of 2
@@ -72,7 +75,12 @@ def test_committed_lesson_shows_its_saved_outputs(
 def test_run_all_then_move_the_hiker_slider(
     lesson_page: LessonPage, lesson: Path, artifacts_dir: Path
 ) -> None:
-    """Run All, then move the learning-rate slider by keyboard: the figure and the story change."""
+    """Run All, then move the learning-rate slider by keyboard: the figure and the story change.
+
+    Then, with the noise turned on, it prints (never asserts) what a learner feels: the time
+    from a key press on the LR slider to the new picture, and Play's frame rate.
+    """
+    lesson_page.page.add_init_script(RECORD_WEBSOCKETS)
     lesson_page.open(lesson.name)
     lesson_page.run_all()
     assert lesson_page.all_cells_ran(), (
@@ -120,4 +128,18 @@ def test_run_all_then_move_the_hiker_slider(
 
     assert image_after != image_before, "the hiker's figure did not change after the slider moved"
     assert status_after != status_before, "the hiker's status did not change after the slider moved"
+    assert_no_browser_errors(lesson_page)
+
+    # What the learner feels, with noise on (the slowest case): printed, not asserted.
+    noise = hiker.locator(".hiker-noise-slider [role='slider']")
+    if noise.count():
+        noise.focus()
+        for _ in range(20):  # 0 -> 1.0 in steps of 0.05
+            noise.press("ArrowRight")
+        lesson_page.wait_kernel_idle()
+        lesson_page.page.wait_for_timeout(1000)
+    latency = measure_presses(lesson_page.page, image, handle)
+    print(f"\n{latency.summary()}")
+    play = hiker.locator(".hiker-play, .widget-play").first
+    print(measure_play(lesson_page.page, image, play, PLAY_INTERVAL_MS))
     assert_no_browser_errors(lesson_page)
