@@ -413,3 +413,82 @@ EXERCISES = [
         reference=lambda: B_T_MAX,
     ),
 ]
+
+
+# 06.6: 06.4's four situations, answered with today's guide (lesson 06's "How to choose").
+# Only situation A's right answer changes (AdamW + warmup + cosine instead of a constant
+# Adam), so it is a new exercise and 06.4 keeps what a saved pass of it said.
+TODAY_CHOICES = ("adamw_warmup_cosine", *CHOICES)
+TODAY_BEST: dict[str, str] = {**BEST, "A": "adamw_warmup_cosine"}
+_NEEDS_LENGTH = ("Cosine, warmup + cosine and OneCycle all need the run's length, which "
+                 "nobody knows here: let the metric decide.")
+_TODAY_WHY: dict[tuple[str, str], str] = {
+    ("A", "adam"): "Adam at a constant LR was the older advice (06.4); today's default adds a "
+                   "warmup and a decay to zero, with AdamW.",
+    ("A", "onecycle"): "OneCycle works with any optimizer, but it needs a max_lr you do not know "
+                       "yet; today's default for a new model is AdamW with warmup and cosine.",
+    ("A", "warmup_cosine"): "The right shape; but warmup_cosine is the SGD recipe, and today's "
+                            "default pairs the shape with AdamW.",
+    ("A", "constant"): "A constant LR never settles under noisy gradients, and SGD is very "
+                       "sensitive to the LR you do not know yet.",
+    ("B", "adamw_warmup_cosine"): "Situation B fixes the optimizer, SGD: its large-batch recipe "
+                                  "is warmup_cosine.",
+    ("B", "cosine"): "Cosine suits the fixed budget, but a very large batch wants a warmup first.",
+    ("B", "onecycle"): "OneCycle fits a fixed budget, but the large-batch recipe is warmup then "
+                       "cosine.",
+    ("C", "adamw_warmup_cosine"): _NEEDS_LENGTH,
+    ("C", "warmup_cosine"): _NEEDS_LENGTH,
+    ("C", "cosine"): _NEEDS_LENGTH,
+    ("C", "onecycle"): _NEEDS_LENGTH,
+    ("D", "step"): "StepLR decays at even intervals; 30, 60, 80 are uneven: MultiStepLR.",
+}
+
+
+def grade_today(data: Any) -> Verdict:
+    """06.6: one choice per situation, by today's guide; each wrong one explained."""
+    if not isinstance(data, dict) or len(data) > 20:
+        raise Malformed("the choices should be an object of at most 20 entries")
+    given = {text(k, 10, "a situation"): text(v, 40, "a choice") for k, v in data.items()}
+    unusable = [f"{s}: {'missing' if s not in given else repr(given[s])}" for s in TODAY_BEST
+                if given.get(s) not in TODAY_CHOICES]
+    if unusable:
+        return Verdict(False, f"Give one of {', '.join(TODAY_CHOICES)} for every situation; "
+                              f"{'; '.join(unusable)}.")
+    rows = [("situation", "yours", "verdict")]
+    wrong = []
+    for key, best in TODAY_BEST.items():
+        ok = given[key] == best
+        rows.append((key, given[key], "right" if ok else "not this one"))
+        if not ok:
+            default = "Reread the situation, then the guide's row that fits it."
+            wrong.append(f"{key}: {_TODAY_WHY.get((key, given[key]), default)}")
+    if not wrong:
+        return Verdict(True, "All four fit today's guide.", rows)
+    return Verdict(False, f"{len(wrong)} of 4 differ from today's guide. " + " ".join(wrong), rows,
+                   reveal=", ".join(f"{k}: {v}" for k, v in TODAY_BEST.items()))
+
+
+EXERCISES.append(Exercise(
+    id="06.6",
+    title="Choose an optimizer and schedule for each situation, as of today",
+    check=Check("mapping", _export_situations, grade_today),
+    hints=(
+        "Ask of each situation: is the optimizer given, is the budget known, is the LR known?",
+        "No optimizer given and a new model: today's default recipe. SGD with a huge batch: a "
+        "warmup first. Unknown budget: let the metric decide. A paper: copy it exactly.",
+        "A: adamw_warmup_cosine, B: warmup_cosine, C: plateau, D: multistep.",
+    ),
+    solution='answer = {"A": "adamw_warmup_cosine", "B": "warmup_cosine", "C": "plateau", '
+             '"D": "multistep"}',
+    wrong=(
+        Wrong(lambda: dict(BEST), "older advice", avoid=("adamw_warmup_cosine",)),
+        Wrong(lambda: {**TODAY_BEST, "A": "warmup_cosine"}, "SGD recipe"),
+        Wrong(lambda: {**TODAY_BEST, "B": "adamw_warmup_cosine"}, "fixes the optimizer"),
+        Wrong(lambda: {**TODAY_BEST, "C": "adamw_warmup_cosine"}, "run's length"),
+        Wrong(lambda: {**TODAY_BEST, "D": "step"}, "uneven"),
+        Wrong(lambda: {"A": "adamw_warmup_cosine"}, "B: missing"),
+        Wrong(lambda: {**TODAY_BEST, "A": "adamw"}, "A: 'adamw'"),
+        Wrong(lambda: "adamw_warmup_cosine", "dict"),
+    ),
+    reference=lambda: dict(TODAY_BEST),
+))
