@@ -33,8 +33,7 @@ from course_utils.schedules import (
     SCHEDULE_PRESETS,
     Scheduler,
     SchedulerFactory,
-    dummy_optimizer,
-    is_scheduler,
+    build_scheduler,
 )
 
 OUTCOMES = ("valley", "stuck", "hovering", "bouncing", "fell", "walking")
@@ -349,15 +348,9 @@ def _scheduler(factory: SchedulerFactory | None, lr: float, momentum: float) -> 
     """
     if factory is None:
         return None
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        scheduler = factory(dummy_optimizer(lr, momentum))
-    if not is_scheduler(scheduler):
-        raise TypeError(
-            "The schedule should build a torch.optim.lr_scheduler object, "
-            f"but it returned {type(scheduler).__name__}."
-        )
-    return scheduler
+    # A factory that hands back a live scheduler (built on another optimizer) gets a copy
+    # stepped, never the original.
+    return build_scheduler(factory, lr, momentum=momentum)
 
 
 def simulate_hike(

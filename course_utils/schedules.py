@@ -48,7 +48,8 @@ def _copy_live(scheduler: Scheduler) -> Scheduler:
 
 
 def build_scheduler(
-    scheduler_or_factory: Scheduler | SchedulerFactory, base_lr: float = 0.1
+    scheduler_or_factory: Scheduler | SchedulerFactory, base_lr: float = 0.1,
+    *, momentum: float = 0.9,
 ) -> Scheduler:
     """A scheduler safe to step: a fresh one from a factory, or a copy of a live one."""
     if is_scheduler(scheduler_or_factory):
@@ -58,7 +59,7 @@ def build_scheduler(
             "preview_schedule needs a scheduler or a factory such as "
             f"`lambda opt: StepLR(opt, 30, 0.1)`, not {type(scheduler_or_factory).__name__}."
         )
-    optimizer = dummy_optimizer(base_lr)
+    optimizer = dummy_optimizer(base_lr, momentum)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         scheduler = scheduler_or_factory(optimizer)

@@ -17,3 +17,19 @@ def test_a_slow_noisy_hiker_on_one_side_is_walking_not_hovering() -> None:
 def test_a_large_constant_rate_with_noise_hovers_across_the_floor() -> None:
     outcomes = [simulate_hike("bowl", 0.5, steps=200, noise=1.0, seed=s).outcome for s in range(10)]
     assert outcomes.count("hovering") >= 8, outcomes
+
+
+def test_a_factory_returning_a_live_scheduler_is_never_stepped() -> None:
+    import warnings
+
+    import torch
+    from torch.optim import lr_scheduler
+
+    optimizer = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
+    live = lr_scheduler.StepLR(optimizer, step_size=10, gamma=0.5)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        hike = simulate_hike("bowl", 0.1, schedule=lambda opt: live, steps=30)
+    assert live.last_epoch == 0 and optimizer.param_groups[0]["lr"] == 0.1
+    assert hike.lrs[0] == 0.1 and hike.lrs[-1] == 0.025
+    assert any("another optimizer" in str(w.message) for w in caught)
