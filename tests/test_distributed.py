@@ -18,8 +18,18 @@ needs_fork = pytest.mark.skipif("fork" not in multiprocessing.get_all_start_meth
                                 reason="the failing schedules below are closures: they need fork")
 
 
+_BEFORE: set[int] = set()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _processes_before() -> None:
+    """Processes this test process already had (another module's browser driver, say)."""
+    _BEFORE.update(p.pid for p in psutil.Process().children(recursive=True))
+
+
 def children() -> list[psutil.Process]:
-    return psutil.Process().children(recursive=True)
+    """This process's children started since this module began: what a run left behind."""
+    return [p for p in psutil.Process().children(recursive=True) if p.pid not in _BEFORE]
 
 
 @pytest.fixture(scope="module")

@@ -49,7 +49,25 @@ def tagged(cells: list[dict], tag: str) -> list[dict]:
     return [c for c in cells if tag in c["metadata"].get("tags", [])]
 
 
+def unstamp(course: Path) -> None:
+    """Take the setup cell and the lesson number out of every lesson, as before any stamp."""
+    import nbformat
+
+    for path in sorted((course / "lessons").glob("*.ipynb")):
+        nb = nbformat.read(path, as_version=4)
+        nb.cells = [c for c in nb.cells if SETUP_TAG not in c.metadata.get("tags", [])]
+        nb.metadata.pop("lr_course", None)
+        nbformat.write(nb, path)
+
+
+def test_the_committed_lessons_are_stamped(course: Path) -> None:
+    before = snapshot(course)
+    assert main(["stamp", "--root", str(course)]) == 0
+    assert snapshot(course) == before
+
+
 def test_stamp_adds_only_the_setup_cell_and_the_lesson_number(course: Path) -> None:
+    unstamp(course)
     before = snapshot(course)
     assert main(["stamp", "--root", str(course)]) == 0
     after = snapshot(course)

@@ -90,8 +90,10 @@ def test_run_all_then_move_the_hiker_slider(
     assert "Traceback (most recent call last)" not in outputs, f"a cell raised:\n{outputs[-3000:]}"
     assert_no_browser_errors(lesson_page)
 
-    hiker = lesson_page.hiker()
-    assert hiker.count() == 1, "expected one rendered hiker with an 'LR' slider"
+    hikers = lesson_page.hiker()
+    # Lesson 01 has two: the bowl in section 4, and the noisy bowl in section 7.
+    assert hikers.count() == 2, "expected lesson 01's two rendered hikers with an 'LR' slider"
+    hiker = hikers.first
     hiker.scroll_into_view_if_needed()
     lesson_page.hiker_image(hiker).wait_for()
     image = lesson_page.hiker_picture(hiker)  # what moves: the SVG overlay over the still figure
