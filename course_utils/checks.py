@@ -70,7 +70,7 @@ class Verdict:
     reveal: str = ""
 
 
-class Rejected(Exception):  # noqa: N818 - an outcome, not a bug
+class Rejected(Exception):
     """Raised by an export: the answer is not something this exercise can take."""
 
     def __init__(self, message: str) -> None:
@@ -78,7 +78,7 @@ class Rejected(Exception):  # noqa: N818 - an outcome, not a bug
         self.message = message
 
 
-class Malformed(Exception):  # noqa: N818
+class Malformed(Exception):
     """Raised by a grade: the exported data does not have the shape the exercise exports."""
 
 

@@ -18,6 +18,7 @@ from .arguments import whole_number
 from .schedules import is_scheduler, preview_schedule
 from .training import History
 
+
 def course_style() -> dict[str, Any]:
     """The course's figure style as rcParams: 100 dpi, type sizes legible at that resolution."""
     return {

@@ -28,8 +28,8 @@ import nbformat
 from jinja2 import DictLoader, pass_context
 from latex2mathml.converter import convert as latex_to_mathml
 from nbconvert import HTMLExporter
-from traitlets.config import Config
 from nbconvert.filters.markdown_mistune import IPythonRenderer, MarkdownWithMath
+from traitlets.config import Config
 
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 # Left in the output folder, so a rebuild may safely empty a folder it made itself.
@@ -188,9 +188,9 @@ def build_site(root: Path, out: Path) -> Path:
     _prepare(out)
     notebooks = [nbformat.read(path, as_version=4) for path in lessons]
     pages = [(path.with_suffix(".html").name, lesson_title(nb, path.stem))
-             for path, nb in zip(lessons, notebooks)]
+             for path, nb in zip(lessons, notebooks, strict=True)]
     exporter = _exporter()
-    for index, (path, nb) in enumerate(zip(lessons, notebooks)):
+    for index, (path, nb) in enumerate(zip(lessons, notebooks, strict=True)):
         resources = {"metadata": {"name": pages[index][1], "path": str(path.parent)},
                      "lr_site_css": CSS, "lr_site_nav": _nav(pages, index)}
         body, _ = exporter.from_notebook_node(static_notebook(nb), resources=resources)

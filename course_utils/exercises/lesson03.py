@@ -32,7 +32,7 @@ COSINE_CASES = (
 
 
 def _draw_cosine_case(rng: random.Random) -> dict[str, Any]:
-    T_max = rng.randint(2, 40)  # noqa: N806 - PyTorch's name
+    T_max = rng.randint(2, 40)
     base_lr = round(rng.uniform(0.05, 1.0), 3)
     return {"step": rng.randint(0, T_max), "base_lr": base_lr, "T_max": T_max,
             "eta_min": round(rng.uniform(0.0, base_lr / 2), 3)}

@@ -151,7 +151,7 @@ def _cosine_t_max_guesses(y: list[float]) -> list[int]:
     ratio = 2 * (y[-1] - T_FLOOR) / (y[0] - T_FLOOR) - 1
     if -1 < ratio < 1:
         guesses.append(round(math.pi * (len(y) - 1) / math.acos(ratio)))
-    return guesses + [len(y) - 1]
+    return [*guesses, len(y) - 1]
 
 
 COSINE_KNOBS = (
