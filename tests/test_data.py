@@ -78,3 +78,20 @@ def test_corrupt_file_names_the_file_and_the_fix(data_copy):
     with pytest.raises(DataFileError, match="corrupt") as err:
         make_loaders(root=data_copy)
     assert DATA_FILE in str(err.value) and "git checkout data/" in str(err.value)
+
+
+def test_batches_are_fetched_whole_and_match_item_by_item() -> None:
+    from torch.utils.data import DataLoader, default_collate
+
+    from course_utils.data import collate_batch
+
+    ds = load_digits("val")
+    indices = [5, 0, 17, 3]
+    items = ds.__getitems__(indices)
+    assert [int(y) for _, y in items] == [ds[i][1] for i in indices]
+    fast = collate_batch(items)
+    slow = default_collate([ds[i] for i in indices])
+    assert torch.equal(fast[0], slow[0]) and torch.equal(fast[1], slow[1])
+    # Any other DataLoader over the dataset still gets ordinary items to collate.
+    x, y = next(iter(DataLoader(ds, batch_size=4)))
+    assert x.shape == (4, 1, 8, 8) and y.tolist() == [ds[i][1] for i in range(4)]
