@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -114,30 +114,37 @@ class DigitsDataset(VisionDataset):
             target = self.target_transform(target)
         return image, target
 
-    def __getitems__(self, indices: list[int]) -> list[tuple[Any, Any]]:
+    def __getitems__(self, indices: list[int]) -> Sequence[tuple[Any, Any]]:
         """The items of a batch, fetched with one tensor index instead of one call per image.
 
-        The list holds the same (image, label) items as `self[i]` does, so any collate
+        The sequence holds the same (image, label) items as `self[i]` does, so any collate
         function works; it also carries the batch already stacked, which `collate_batch`
         (the course's loaders) uses as it is instead of stacking the items again.
         """
         if self.transform is not None or self.target_transform is not None:
             return [self[i] for i in indices]
         index = torch.as_tensor(indices, dtype=torch.long)
-        images, targets = self.data[index], self.targets[index]
-        batch = _Batch(zip(images.unbind(0), targets.tolist(), strict=True))
-        batch.stacked = (images, targets)
-        return batch
+        return _Batch(self.data[index], self.targets[index])
 
     def __repr__(self) -> str:
         # No root path: it would print a path of this machine into lesson outputs.
         return f"DigitsDataset(split={self.split!r}, images={len(self)}, classes=10)"
 
 
-class _Batch(list):
-    """The (image, label) items of one batch, with the batch already stacked in `stacked`."""
+class _Batch(Sequence):
+    """The (image, label) items of one batch, made on demand from the batch already stacked."""
 
-    stacked: tuple[torch.Tensor, torch.Tensor]
+    def __init__(self, images: torch.Tensor, targets: torch.Tensor) -> None:
+        self.stacked = (images, targets)
+
+    def __len__(self) -> int:
+        return len(self.stacked[1])
+
+    def __getitem__(self, i: Any) -> Any:
+        if isinstance(i, slice):
+            return [self[j] for j in range(len(self))[i]]
+        images, targets = self.stacked
+        return images[i], int(targets[i])
 
 
 def collate_batch(batch: Any) -> Any:
