@@ -75,9 +75,13 @@ def lab(lessons_copy: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterato
         yield server
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(chromium_path: str, sync_playwright: Any) -> Iterator[Any]:
-    """Headless Chromium driven by Playwright; it and its driver are gone when the session ends."""
+    """Headless Chromium driven by Playwright; it and its driver are gone when the module ends.
+
+    Module scope, not session: a running sync Playwright holds this thread's event loop, so
+    another test module that starts its own (tests/test_site.py) could not until this one stops.
+    """
     me = os.getpid()
     before = {p.pid for p in descendants(me)}
     playwright = sync_playwright().start()
