@@ -1,8 +1,10 @@
 """course_utils: the small library behind the learning-rate scheduler course.
 
-One module per concern: `data`, `models`, `schedules` (+ `warmup`), `training`, `plotting`,
-`hiker` (model) and `hiker_widget` (view), `checks` and `exercises`, `progress`,
-`range_test`, `plateau` (model) and `plateau_widget` (view), `lint` and `distributed`.
+The learner's library sits here, one module per concern: `data`, `models`, `schedules`
+(+ `warmup`), `training`, `experiments`, `plotting`, `hiker` (model) and `hiker_widget`
+(view), `range_test`, `plateau` (model) and `plateau_widget` (view), `lint`, `param_trace`
+and `distributed`. Two wings stand beside it: `grader` (the exercises, their checks,
+progress and the teacher's checker) and `maintainer` (stamp, re-execute, site).
 Names are imported on first use, so `import course_utils` stays quick and a lesson
 pulls in only what it needs.
 """
@@ -55,13 +57,13 @@ _EXPORTS: dict[str, str] = {
     "OUTCOME_RULES": "hiker",
     "HikerWidget": "hiker_widget",
     # exercises
-    "check": "checks",
-    "hint": "checks",
-    "solution": "checks",
-    "CheckResult": "checks",
-    "evaluate": "checks",
-    "export_answer": "checks",
-    "grade_export": "checks",
+    "check": "grader.engine",
+    "hint": "grader.engine",
+    "solution": "grader.engine",
+    "CheckResult": "grader.results",
+    "evaluate": "grader.engine",
+    "export_answer": "grader.engine",
+    "grade_export": "grader.engine",
     # later lessons
     "lr_range_test": "range_test",
     "RangeTestResult": "range_test",

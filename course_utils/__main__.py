@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from course_utils.sandbox import Limits
+from course_utils.grader.sandbox import Limits
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -69,11 +69,11 @@ def main(argv: list[str] | None = None) -> int:
     if lab_args:
         parser.error(f"unrecognized arguments: {' '.join(lab_args)}")
     if args.command == "progress":
-        from course_utils.progress import progress_report
+        from course_utils.grader.progress import progress_report
 
         print(progress_report())
         return 0
-    from course_utils.notebook_check import check_notebooks
+    from course_utils.grader.notebook_check import check_notebooks
 
     limits = Limits(timeout=args.timeout, memory_mb=args.memory, output_mb=args.max_output)
     return check_notebooks(args.notebooks, args.csv, limits)

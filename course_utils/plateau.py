@@ -16,14 +16,11 @@ import math
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from torch.optim.lr_scheduler import ReduceLROnPlateau
 
 from .schedules import dummy_optimizer
-
-if TYPE_CHECKING:
-    from matplotlib.axes import Axes
 
 
 @dataclass(frozen=True)
@@ -116,12 +113,6 @@ class PlateauTrace:
 
     def __repr__(self) -> str:
         return self.table() + "\n" + self.summary()
-
-    def plot(self, ax: Axes | None = None) -> Axes:
-        """Loss and best-so-far per epoch, the LR on a twin axis, each drop marked."""
-        from .plateau_widget import plot_plateau  # the view: pyplot only when drawing
-
-        return plot_plateau(self, ax=ax)
 
 
 def _bar(best: float, mode: str, threshold: float, threshold_mode: str) -> float:

@@ -1,87 +1,40 @@
-"""The exercise registry: every `lessonNN.py` module here, found automatically.
+"""The old home of the lessons' exercise modules, kept so that older copies of a lesson work.
 
-A lesson module declares `EXERCISES: list[Exercise]`; nothing else needs editing.
+They live in `course_utils.grader.exercises` now. A lesson copied into a learner's workspace
+before the move may still say `from course_utils.exercises.lesson02 import mystery_lrs`:
+importing `course_utils.exercises.lessonNN` gives the very same module object as
+`course_utils.grader.exercises.lessonNN`, not a second copy.
 """
 
 from __future__ import annotations
 
-import difflib
 import importlib
-import pkgutil
-import re
-from functools import lru_cache
+import importlib.abc
+import importlib.util
+import sys
+from types import ModuleType
 from typing import Any
 
-from course_utils.checks import Exercise
-
-_LESSON_MODULE = re.compile(r"lesson(\d{2})$")
-
-
-@lru_cache(maxsize=1)
-def _load() -> tuple[dict[str, Exercise], dict[str, str]]:
-    """Import every lesson module once: exercises by id, and import errors by module."""
-    found: dict[str, Exercise] = {}
-    errors: dict[str, str] = {}
-    for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
-        if not _LESSON_MODULE.match(info.name):
-            continue
-        try:
-            module = importlib.import_module(f"{__name__}.{info.name}")
-            exercises = list(module.EXERCISES)
-        except Exception as err:  # one broken lesson must not hide the others
-            errors[info.name] = f"{type(err).__name__}: {err}"
-            continue
-        for ex in exercises:
-            if ex.id in found:
-                errors[info.name] = f"exercise id {ex.id!r} is declared twice"
-                continue
-            found[ex.id] = ex
-    return found, errors
+_NEW_HOME = "course_utils.grader.exercises"
+__path__: list[str] = []  # a package with no folder of its own: _Redirect finds its modules
 
 
-def all_exercises() -> dict[str, Exercise]:
-    """Every exercise of every lesson, by id, in lesson order."""
-    return dict(sorted(_load()[0].items(), key=lambda item: _sort_key(item[0])))
+class _Redirect(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """Finds `course_utils.exercises.X` as the module `course_utils.grader.exercises.X`."""
+
+    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> Any:
+        if not fullname.startswith(f"{__name__}."):
+            return None
+        if importlib.util.find_spec(f"{_NEW_HOME}.{fullname.rpartition('.')[2]}") is None:
+            return None
+        return importlib.util.spec_from_loader(fullname, self)
+
+    def create_module(self, spec: Any) -> ModuleType:
+        return importlib.import_module(f"{_NEW_HOME}.{spec.name.rpartition('.')[2]}")
+
+    def exec_module(self, module: ModuleType) -> None:
+        """The module was executed under its new name already."""
 
 
-def load_errors() -> dict[str, str]:
-    """Lesson modules that failed to load, with the error in one line."""
-    return dict(_load()[1])
-
-
-def _sort_key(exercise_id: str) -> tuple[int, ...]:
-    return tuple(int(p) if p.isdigit() else 0 for p in exercise_id.split("."))
-
-
-def normalise_id(exercise_id: Any) -> str:
-    """An id as text: "1.2", " 01.2 " and "01.2" all become "01.2"."""
-    text = str(exercise_id).strip()
-    lesson, dot, rest = text.partition(".")
-    if lesson.isdigit() and dot:
-        return f"{int(lesson):02d}.{rest}"
-    return text
-
-
-def get_exercise(exercise_id: Any) -> Exercise | None:
-    """The exercise with this id, or None."""
-    return _load()[0].get(normalise_id(exercise_id))
-
-
-def exercises_for_lesson(lesson: str) -> list[Exercise]:
-    """The exercises of one lesson ("01"), in order."""
-    return [ex for ex in all_exercises().values() if ex.lesson == lesson]
-
-
-def unknown_message(exercise_id: Any) -> str:
-    """A friendly sentence for an id that no lesson declares, naming the nearest ones."""
-    ids = list(all_exercises())
-    close = difflib.get_close_matches(normalise_id(exercise_id), ids, n=3, cutoff=0.5)
-    text = f"There is no exercise {str(exercise_id)!r}."
-    if close:
-        text += " Did you mean " + " or ".join(repr(c) for c in close) + "?"
-    elif ids:
-        text += f" Exercise ids look like {ids[0]!r}."
-    broken = load_errors()
-    if broken:
-        text += " (Some lesson exercises failed to load: " + ", ".join(sorted(broken)) + ".)"
-    return text
+if not any(isinstance(f, _Redirect) for f in sys.meta_path):
+    sys.meta_path.append(_Redirect())

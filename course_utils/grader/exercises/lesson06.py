@@ -36,20 +36,11 @@ from typing import Any
 
 from torch.optim import lr_scheduler as lrs
 
-from course_utils.checks import (
-    Check,
-    Exercise,
-    Knob,
-    Malformed,
-    Rejected,
-    Verdict,
-    Wrong,
-    number_check,
-    peak_step,
-    schedule_check,
-    text,
-    with_rounded,
-)
+from course_utils.grader.answers import text
+from course_utils.grader.builders import number_check
+from course_utils.grader.protocol import Check, Exercise, Wrong
+from course_utils.grader.results import Malformed, Rejected, Verdict
+from course_utils.grader.schedule_feedback import Knob, peak_step, schedule_check, with_rounded
 from course_utils.lint import lint_schedule
 from course_utils.schedules import is_scheduler
 

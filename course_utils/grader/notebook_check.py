@@ -1,6 +1,6 @@
 """The command-line notebook checker: run each submission sandboxed, grade its answers here.
 
-Each notebook runs on a private copy in the sandbox (`course_utils.sandbox`); the
+Each notebook runs on a private copy in the sandbox (`course_utils.grader.sandbox`); the
 kernel's `check(...)` calls export each answer as plain data (numbers, a schedule's
 LRs, a function's outputs on inputs drawn afresh for the run) to an answers file.
 Only that file comes out. This process parses it strictly and decides every verdict
@@ -21,9 +21,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from course_utils.checks import NOT_ATTEMPTED, PASSED, grade_export
-from course_utils.exercises import all_exercises, normalise_id
-from course_utils.sandbox import Limits, Sandbox, fallback_warning, printable
+from course_utils.grader.engine import grade_export
+from course_utils.grader.exercises import all_exercises, normalise_id
+from course_utils.grader.results import NOT_ATTEMPTED, PASSED
+from course_utils.grader.sandbox import Limits, Sandbox, fallback_warning, printable
 
 ERROR = "error"
 WARNING = "warning"

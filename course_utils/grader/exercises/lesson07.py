@@ -9,16 +9,9 @@ from typing import Any
 from torch.optim import Optimizer
 from torch.optim import lr_scheduler as lrs
 
-from course_utils.checks import (
-    Exercise,
-    Knob,
-    Wrong,
-    choice_check,
-    function_check,
-    number_check,
-    peak_step,
-    schedule_check,
-)
+from course_utils.grader.builders import choice_check, function_check, number_check
+from course_utils.grader.protocol import Exercise, Wrong
+from course_utils.grader.schedule_feedback import Knob, peak_step, schedule_check
 from course_utils.warmup import linear_with_warmup
 
 

@@ -1,21 +1,17 @@
-"""Maintainer commands: `python -m course_utils.maintain stamp | site`.
+"""Stamping the lessons: `python -m course_utils.maintainer stamp`.
 
-`stamp` gives every lesson its setup cell (the first code cell: it installs the course
+It gives every lesson its setup cell (the first code cell: it installs the course
 on Colab or Kaggle when the course isn't importable there, and does nothing anywhere
 else), records the lesson's number in the notebook's metadata, and writes "Open in
 Colab / Kaggle" links into the README and each lesson from the repository URL in
 pyproject.toml's `[project.urls]`. While that URL is unset it writes no links at all
 (and removes old ones), so nothing points at a place that doesn't exist. Run it again
 at any time: it changes only its own cells and the README's marked block.
-
-`site` builds the static site of the executed lessons (see `course_utils.site`).
 """
 
 from __future__ import annotations
 
-import argparse
 import re
-import sys
 from pathlib import Path
 
 import nbformat
@@ -158,52 +154,3 @@ def stamp(root: Path, branch: str = "main") -> list[Path]:
     if stamp_readme(root / "README.md", lessons, url, branch):
         changed.append(root / "README.md")
     return changed
-
-
-def build_parser() -> argparse.ArgumentParser:
-    """The maintainer commands' argument parser."""
-    parser = argparse.ArgumentParser(prog="python -m course_utils.maintain",
-                                     description="Maintainer commands for the course.")
-    commands = parser.add_subparsers(dest="command", required=True)
-    stamp_cmd = commands.add_parser(
-        "stamp", help="setup cell, lesson number and Colab/Kaggle links in every lesson")
-    stamp_cmd.add_argument("--root", type=Path, default=Path.cwd(),
-                           help="the course's folder (default: here)")
-    stamp_cmd.add_argument("--branch", default="main", help="the branch the links open")
-    site = commands.add_parser("site", help="build the static site of the executed lessons")
-    site.add_argument("--root", type=Path, default=Path.cwd(),
-                      help="the course's folder (default: here)")
-    site.add_argument("--out", type=Path, default=None,
-                      help="where the site goes (default: ROOT/build/site)")
-    return parser
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Run one maintainer command; returns the exit status."""
-    args = build_parser().parse_args(argv)
-    root = args.root.resolve()
-    if not (root / "pyproject.toml").is_file() or not (root / "lessons").is_dir():
-        print(f"{root} is not the course's folder (no pyproject.toml and lessons/ there).",
-              file=sys.stderr)
-        return 1
-    if args.command == "stamp":
-        url = repository_url(root / "pyproject.toml")
-        changed = stamp(root, args.branch)
-        print(f"Stamped {len(changed)} file(s)." + "".join(f"\n  {p}" for p in changed))
-        if open_in_links(url, "x") is None:
-            print("No Colab/Kaggle links: pyproject.toml's [project.urls] has no GitHub "
-                  "Repository URL yet.")
-        return 0
-    try:
-        from course_utils.site import build_site
-    except ImportError as err:
-        print(f"The site needs the `site` extra ({err.name} is missing): "
-              'python -m pip install -e ".[site]"', file=sys.stderr)
-        return 1
-    out = build_site(root, args.out or root / "build" / "site")
-    print(f"Site written to {out}; open {out / 'index.html'}")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

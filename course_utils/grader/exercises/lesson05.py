@@ -14,21 +14,17 @@ from typing import Any
 
 from torch.optim.lr_scheduler import ReduceLROnPlateau
 
-from course_utils.checks import (
-    Check,
-    Exercise,
-    Malformed,
-    Rejected,
-    Verdict,
-    Wrong,
+from course_utils.grader.answers import (
     case_seed,
     checked_seed,
     float_list,
     int_list,
     learner_error,
     record,
-    schedule_export,
 )
+from course_utils.grader.protocol import Check, Exercise, Wrong
+from course_utils.grader.results import Malformed, Rejected, Verdict
+from course_utils.grader.schedule_feedback import schedule_export
 from course_utils.plateau import simulate_plateau
 from course_utils.schedules import dummy_optimizer, is_scheduler
 
@@ -257,7 +253,7 @@ EXERCISES = [
             "epoch 6. Carry on from epoch 7 the same way.",
         ),
         solution=(
-            "from course_utils.exercises.lesson05 import PREDICT_LOSSES, PREDICT_SETTINGS\n"
+            "from course_utils.grader.exercises.lesson05 import PREDICT_LOSSES, PREDICT_SETTINGS\n"
             "from course_utils.plateau import simulate_plateau\n"
             "answer = simulate_plateau(PREDICT_LOSSES, **PREDICT_SETTINGS).drop_epochs"
         ),

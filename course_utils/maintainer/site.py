@@ -1,6 +1,6 @@
 """A static site of the executed lessons that loads nothing from elsewhere.
 
-`python -m course_utils.maintain site` turns each committed lesson into one HTML page
+`python -m course_utils.maintainer site` turns each committed lesson into one HTML page
 with nbconvert's JupyterLab template, minus every script it would fetch from a CDN
 (require.js, MathJax, the widget embedder, mermaid). What those scripts did is done at
 build time instead:
@@ -177,7 +177,7 @@ def _prepare(out: Path) -> None:
                                   "pass another --out, or remove it yourself.")
         shutil.rmtree(out)
     out.mkdir(parents=True)
-    (out / MARKER).write_text("built by python -m course_utils.maintain site\n")
+    (out / MARKER).write_text("built by python -m course_utils.maintainer site\n")
 
 
 def build_site(root: Path, out: Path) -> Path:

@@ -13,13 +13,8 @@ from __future__ import annotations
 
 import torch
 
-from course_utils.checks import (
-    Exercise,
-    Wrong,
-    choice_check,
-    function_check,
-    number_check,
-)
+from course_utils.grader.builders import choice_check, function_check, number_check
+from course_utils.grader.protocol import Exercise, Wrong
 
 BOWL_CURVATURE = 2.0  # f(x) = x**2, so f''(x) = 2, as the hiker's "bowl"
 CURVE_LRS = (0.005, 0.4, 0.9, 1.2)  # the four runs of exercise 01.3

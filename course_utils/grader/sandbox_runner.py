@@ -1,6 +1,6 @@
 """Run one notebook headless inside the checker's sandbox: the client and its kernel.
 
-`python -m course_utils.sandbox_runner COPY.ipynb STATUS.json --timeout S --output-limit N
+`python -m course_utils.grader.sandbox_runner COPY.ipynb STATUS.json --timeout S --output-limit N
 --memory-mb M --file-limit BYTES`
 
 The notebook checker starts this inside the sandbox, on the submission's private copy,
@@ -158,7 +158,7 @@ def set_limits(memory_mb: int, file_limit: int) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Set the limits, then run the notebook; the status file says how it went."""
-    parser = argparse.ArgumentParser(prog="python -m course_utils.sandbox_runner")
+    parser = argparse.ArgumentParser(prog="python -m course_utils.grader.sandbox_runner")
     parser.add_argument("notebook", type=Path)
     parser.add_argument("status", type=Path)
     parser.add_argument("--timeout", type=int, required=True)

@@ -8,7 +8,7 @@ Python install read-only, sees the course package read-only and nothing else of 
 machine: no home folder, no other submission. Without it the run falls back, with a
 warning, to the private copy, clean environment and limits alone.
 
-The notebook client and its kernel both run inside (`course_utils.sandbox_runner`);
+The notebook client and its kernel both run inside (`course_utils.grader.sandbox_runner`);
 only the answers file comes out, read size-capped, and the caller grades it as data.
 """
 
@@ -173,8 +173,8 @@ class Sandbox:
 
     def environment(self, root: Path, seed: int, token: str) -> dict[str, str]:
         """The run's whole environment: nothing inherited but the language setting."""
-        from course_utils.checks import RESULTS_ENV, SEED_ENV
-        from course_utils.progress import PROGRESS_ENV
+        from course_utils.grader.progress import PROGRESS_ENV
+        from course_utils.grader.results import RESULTS_ENV, SEED_ENV
 
         home = root / "home"
         env = {
@@ -201,7 +201,7 @@ class Sandbox:
     def command(self, root: Path, notebook: Path) -> list[str]:
         """The command line of one run: the runner, inside bubblewrap where there is one."""
         limits = self.limits
-        runner = [sys.executable, "-m", "course_utils.sandbox_runner", str(notebook),
+        runner = [sys.executable, "-m", "course_utils.grader.sandbox_runner", str(notebook),
                   str(root / "status.json"), "--timeout", str(limits.timeout),
                   "--output-limit", str(limits.output_bytes),
                   "--memory-mb", str(limits.memory_mb), "--file-limit", str(FILE_LIMIT)]

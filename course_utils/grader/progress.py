@@ -174,7 +174,7 @@ def record(exercise_id: str, passed: bool, path: Path | None = None) -> None:
 
 def progress_rows(path: Path | None = None) -> list[tuple[str, int, int, int]]:
     """Per lesson: (lesson, attempted, passed, total), for every lesson with exercises."""
-    from course_utils.exercises import all_exercises
+    from course_utils.grader.exercises import all_exercises
 
     done = load_progress(path)["exercises"]
     lessons: dict[str, list[int]] = {}

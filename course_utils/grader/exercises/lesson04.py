@@ -8,19 +8,11 @@ from functools import lru_cache
 import torch
 from torch.optim import lr_scheduler as lrs
 
-from course_utils.checks import (
-    Check,
-    Exercise,
-    Knob,
-    Verdict,
-    Wrong,
-    as_number,
-    finite_number,
-    number_check,
-    peak_step,
-    schedule_check,
-    with_rounded,
-)
+from course_utils.grader.answers import finite_number
+from course_utils.grader.builders import as_number, number_check
+from course_utils.grader.protocol import Check, Exercise, Wrong
+from course_utils.grader.results import Verdict
+from course_utils.grader.schedule_feedback import Knob, peak_step, schedule_check, with_rounded
 from course_utils.schedules import preview_schedule
 
 # 04.1: 15 epochs over the 1,257 training images in batches of 32.
@@ -204,7 +196,7 @@ EXERCISES = [
             "e.g. result.min_loss_lr / 5.",
         ),
         solution=(
-            "from course_utils.exercises.lesson04 import range_result\n"
+            "from course_utils.grader.exercises.lesson04 import range_result\n"
             "result = range_result()  # the seed-0 sweep of section 2\n"
             "answer = result.min_loss_lr / 5  # well below the edge, where the loss still falls"
         ),

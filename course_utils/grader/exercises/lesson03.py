@@ -9,7 +9,9 @@ from typing import Any
 from torch.optim import Optimizer
 from torch.optim import lr_scheduler as lrs
 
-from course_utils.checks import Exercise, Wrong, function_check, schedule_check
+from course_utils.grader.builders import function_check
+from course_utils.grader.protocol import Exercise, Wrong
+from course_utils.grader.schedule_feedback import schedule_check
 from course_utils.schedules import preview_schedule
 
 

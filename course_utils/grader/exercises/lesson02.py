@@ -11,23 +11,18 @@ import torch
 from torch import nn
 from torch.optim import lr_scheduler as lrs
 
-from course_utils.checks import (
-    Check,
-    Exercise,
-    Knob,
-    Malformed,
-    Rejected,
-    Verdict,
-    Wrong,
+from course_utils.grader.answers import (
     case_seed,
     checked_seed,
     float_list,
     float_seq,
     learner_error,
-    number_check,
     record,
-    schedule_check,
 )
+from course_utils.grader.builders import number_check
+from course_utils.grader.protocol import Check, Exercise, Wrong
+from course_utils.grader.results import Malformed, Rejected, Verdict
+from course_utils.grader.schedule_feedback import Knob, schedule_check
 from course_utils.schedules import dummy_optimizer, is_scheduler, preview_schedule
 
 MYSTERY_BASE_LR = 0.1

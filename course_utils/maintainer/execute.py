@@ -1,4 +1,4 @@
-"""Re-execute lessons in place, cleanly: `python -m course_utils.execute lessons/*.ipynb`.
+"""Re-execute lessons in place: `python -m course_utils.maintainer execute lessons/*.ipynb`.
 
 Each notebook runs top to bottom in a fresh `python3` kernel started in its own
 folder, with widget state saved, as nbclient does by default. Cells tagged
@@ -23,7 +23,7 @@ import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 
 
 def _path_replacements() -> list[tuple[str, str]]:
@@ -104,7 +104,8 @@ def notebook_problem(path: Path) -> str | None:
 
 def main(argv: list[str] | None = None) -> int:
     """Execute each notebook given; print its time; exit 1 on the first unexpected error."""
-    parser = argparse.ArgumentParser(prog="python -m course_utils.execute", description=__doc__,
+    parser = argparse.ArgumentParser(prog="python -m course_utils.maintainer execute",
+                                     description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("notebooks", nargs="+", type=Path)
     args = parser.parse_args(argv)
