@@ -27,9 +27,9 @@ import torch
 from torch import nn
 from torch.optim.lr_scheduler import StepLR
 
-from course_utils import execute
 from course_utils.data import load_digits, make_loaders, show_digits
 from course_utils.experiments import Comparison, compare_recipes
+from course_utils.maintainer import execute
 from course_utils.models import TinyCNN, TinyMLP, make_model
 from course_utils.plotting import compare_runs, plot_history, plot_schedule
 from course_utils.range_test import hike_range_test, lr_range_test
@@ -283,7 +283,7 @@ def test_execute_refuses_what_is_not_a_notebook(
 
 
 def test_execute_on_the_command_line_has_no_traceback(tmp_path: Path) -> None:
-    done = subprocess.run([sys.executable, "-m", "course_utils.execute",
+    done = subprocess.run([sys.executable, "-m", "course_utils.maintainer.execute",
                            str(tmp_path / "missing.ipynb")],
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 2

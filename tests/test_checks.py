@@ -8,24 +8,12 @@ import pytest
 import torch
 from torch.optim import lr_scheduler
 
-from course_utils.checks import (
-    FAILED,
-    NOT_ATTEMPTED,
-    PASSED,
-    UNKNOWN,
-    CheckResult,
-    Exercise,
-    Verdict,
-    check,
-    choice_check,
-    evaluate,
-    function_check,
-    hint,
-    number_check,
-    schedule_check,
-    solution,
-)
-from course_utils.exercises import all_exercises
+from course_utils.grader.builders import choice_check, function_check, number_check
+from course_utils.grader.engine import check, evaluate, hint, solution
+from course_utils.grader.exercises import all_exercises
+from course_utils.grader.protocol import Exercise
+from course_utils.grader.results import FAILED, NOT_ATTEMPTED, PASSED, UNKNOWN, CheckResult, Verdict
+from course_utils.grader.schedule_feedback import schedule_check
 
 
 def step_reference(opt: torch.optim.Optimizer) -> lr_scheduler.LRScheduler:

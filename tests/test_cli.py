@@ -9,7 +9,7 @@ import nbformat
 import pytest
 
 from course_utils.__main__ import main
-from course_utils.exercises import exercises_for_lesson
+from course_utils.grader.exercises import exercises_for_lesson
 
 
 def write_notebook(path: Path, *sources: str, tags: dict[int, list[str]] | None = None) -> Path:

@@ -11,8 +11,10 @@ from torch import nn, optim
 from torch.optim import lr_scheduler
 
 import course_utils
-from course_utils.checks import FAILED, PASSED, Exercise, Wrong, evaluate
-from course_utils.exercises import all_exercises, get_exercise, load_errors, normalise_id
+from course_utils.grader.engine import evaluate
+from course_utils.grader.exercises import all_exercises, get_exercise, load_errors, normalise_id
+from course_utils.grader.protocol import Exercise, Wrong
+from course_utils.grader.results import FAILED, PASSED
 
 EXERCISES = list(all_exercises().values())
 WRONGS = [
@@ -83,7 +85,7 @@ def test_ids_are_normalised() -> None:
 
 
 def test_lesson01_curves_rank_the_lrs_as_the_exercise_says() -> None:
-    from course_utils.exercises.lesson01 import CURVE_LRS, loss_curves
+    from course_utils.grader.exercises.lesson01 import CURVE_LRS, loss_curves
 
     curves = loss_curves()
     assert set(curves) == set(CURVE_LRS)
@@ -94,7 +96,7 @@ def test_lesson01_curves_rank_the_lrs_as_the_exercise_says() -> None:
 
 
 def test_lesson01_edge_with_momentum_is_where_torch_sgd_stops_converging() -> None:
-    from course_utils.exercises.lesson01 import EDGE_CURVATURE, EDGE_MOMENTUM
+    from course_utils.grader.exercises.lesson01 import EDGE_CURVATURE, EDGE_MOMENTUM
 
     edge = get_exercise("01.2").reference()  # type: ignore[union-attr]
     assert edge == pytest.approx(2 * (1 + EDGE_MOMENTUM) / EDGE_CURVATURE)
@@ -112,7 +114,7 @@ def test_lesson01_edge_with_momentum_is_where_torch_sgd_stops_converging() -> No
 
 
 def test_lesson01_bowl_is_the_hikers_bowl() -> None:
-    from course_utils.exercises.lesson01 import BOWL_CURVATURE
+    from course_utils.grader.exercises.lesson01 import BOWL_CURVATURE
     from course_utils.hiker import LANDSCAPES
 
     assert LANDSCAPES["bowl"].curvature == BOWL_CURVATURE

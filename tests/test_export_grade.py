@@ -14,20 +14,18 @@ import torch
 from torch.optim import lr_scheduler
 
 import course_utils
-from course_utils import checks
-from course_utils.checks import (
+from course_utils.grader import engine
+from course_utils.grader.engine import check, evaluate, export_answer, grade_export, hint, solution
+from course_utils.grader.exercises import all_exercises, get_exercise
+from course_utils.grader.protocol import Exercise
+from course_utils.grader.results import (
     FAILED,
     NOT_ATTEMPTED,
     PASSED,
+    REVEAL_AFTER,
     UNKNOWN,
     CheckResult,
-    check,
-    export_answer,
-    grade_export,
-    hint,
-    solution,
 )
-from course_utils.exercises import all_exercises, get_exercise
 from course_utils.schedules import dummy_optimizer, preview_schedule
 
 EXERCISES = list(all_exercises().values())
@@ -41,7 +39,7 @@ def through_json(exercise_id: str, answer: object) -> CheckResult:
     return grade_export(exercise_id, json.loads(text))
 
 
-def solution_answer(ex: checks.Exercise) -> object:
+def solution_answer(ex: Exercise) -> object:
     namespace = {"torch": torch, "nn": torch.nn, "optim": torch.optim,
                  "lr_scheduler": lr_scheduler, "math": math, "course_utils": course_utils}
     exec(ex.solution, namespace)
@@ -49,7 +47,7 @@ def solution_answer(ex: checks.Exercise) -> object:
 
 
 @pytest.mark.parametrize("ex", EXERCISES, ids=lambda ex: ex.id)
-def test_reference_and_solution_pass_through_json(ex: checks.Exercise) -> None:
+def test_reference_and_solution_pass_through_json(ex: Exercise) -> None:
     assert ex.kind != "local"
     assert ex.reference is not None
     assert through_json(ex.id, ex.reference()).status == PASSED
@@ -61,7 +59,7 @@ def test_wrong_answers_fail_through_json_with_the_same_message(ex, wrong) -> Non
     result = through_json(ex.id, wrong.make())
     assert result.status == FAILED
     assert wrong.says in result.message
-    local = checks.evaluate(ex, wrong.make(), reveal=True)
+    local = evaluate(ex, wrong.make(), reveal=True)
     assert (local.status, local.message) == (result.status, result.message)
 
 
@@ -185,7 +183,7 @@ def test_drawn_cases_follow_the_seed_and_the_grader_can_insist_on_it(monkeypatch
 
 
 def test_a_function_that_only_knows_the_fixed_cases_fails() -> None:
-    from course_utils.exercises.lesson01 import descend_reference
+    from course_utils.grader.exercises.lesson01 import descend_reference
 
     known = {(1.0, 0.1, 1), (1.0, 0.1, 10), (-2.0, 0.05, 30), (3.0, 0.9, 7), (1.0, 1.2, 5),
              (1.0, 0.4, 0)}
@@ -210,8 +208,8 @@ def test_check_appends_the_export_not_the_status(tmp_path: Path, monkeypatch) ->
 
 
 def test_the_expected_number_shows_only_after_a_few_tries(monkeypatch) -> None:
-    monkeypatch.setattr(checks, "_failed_tries", {})
-    shown = [check("02.2", 0.3).message for _ in range(checks.REVEAL_AFTER)]
+    monkeypatch.setattr(engine, "_failed_tries", {})
+    shown = [check("02.2", 0.3).message for _ in range(REVEAL_AFTER)]
     assert all("0.02" not in m for m in shown[:-1])
     assert "The expected answer is 0.02" in shown[-1]
     assert "0.02" in str(solution("02.2"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from course_utils.exercises import lesson06
+from course_utils.grader.exercises import lesson06
 from course_utils.lint import lint_schedule
 from course_utils.schedules import preview_schedule
 
@@ -24,8 +24,8 @@ def test_transfer_setups_are_flagged_on_their_run_and_their_fixes_are_clean(name
 
 
 def test_onecycle_transfer_accepts_epochs_and_steps_per_epoch() -> None:
-    from course_utils.checks import evaluate
-    from course_utils.exercises import get_exercise
+    from course_utils.grader.engine import evaluate
+    from course_utils.grader.exercises import get_exercise
 
     answer = lambda opt: lesson06.lrs.OneCycleLR(opt, max_lr=0.5, epochs=12,  # noqa: E731
                                                  steps_per_epoch=25)
@@ -62,8 +62,8 @@ def test_situation_b_whole_run_t_max_stays_visibly_above_the_floor() -> None:
 
 
 def test_exponential_accepts_the_number_gamma_or_a_factory() -> None:
-    from course_utils.checks import evaluate
-    from course_utils.exercises import get_exercise
+    from course_utils.grader.engine import evaluate
+    from course_utils.grader.exercises import get_exercise
 
     ex = get_exercise("06.3")
     assert evaluate(ex, 0.01 ** (1 / 159)).passed

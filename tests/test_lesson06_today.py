@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from course_utils.checks import evaluate
-from course_utils.exercises import get_exercise, lesson06
+from course_utils.grader.engine import evaluate
+from course_utils.grader.exercises import get_exercise, lesson06
 
 
 def test_06_4_keeps_its_key_and_06_6_changes_only_situation_a() -> None:

@@ -1,4 +1,4 @@
-"""`python -m course_utils.maintain stamp`, on copies of the lessons in a temporary folder."""
+"""`python -m course_utils.maintainer stamp`, on copies of the lessons in a temporary folder."""
 
 from __future__ import annotations
 
@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 from IPython.core.inputtransformer2 import TransformerManager
 
-from course_utils.maintain import (
+from course_utils.maintainer.__main__ import main
+from course_utils.maintainer.stamp import (
     LINKS_TAG,
     README_END,
     README_START,
     SETUP_TAG,
-    main,
     repository_url,
     setup_source,
 )

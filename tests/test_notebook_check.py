@@ -26,10 +26,15 @@ import nbformat
 import pytest
 
 from course_utils.__main__ import main
-from course_utils.checks import export_answer
-from course_utils.exercises import all_exercises
-from course_utils.notebook_check import lessons_of, parse_answers, spreadsheet_safe, write_csv
-from course_utils.sandbox import (
+from course_utils.grader.engine import export_answer
+from course_utils.grader.exercises import all_exercises
+from course_utils.grader.notebook_check import (
+    lessons_of,
+    parse_answers,
+    spreadsheet_safe,
+    write_csv,
+)
+from course_utils.grader.sandbox import (
     NO_BWRAP_ENV,
     Limits,
     Sandbox,
@@ -94,7 +99,7 @@ def _forger(p: Paths) -> list[str]:
     ]
     forged = "".join(json.dumps(line) + "\n" for line in lines) + "not json\n\x00\xff\n"
     return [
-        "import os\nfrom course_utils import check\nimport course_utils.checks as checks",
+        "import os\nfrom course_utils import check\nimport course_utils.grader.engine as checks",
         f"with open(os.environ['LR_COURSE_RESULTS'], 'a') as f:\n    f.write({forged!r})",
         "passed = checks.CheckResult('01.3', 'x', 'passed', 'forged')\n"
         "checks.evaluate = lambda *a, **k: passed\n"
@@ -111,7 +116,8 @@ def _vandal(p: Paths) -> list[str]:
         "classmate": f"open({str(p.classmate)!r}, 'w').write('{{}}')",
         "course": f"open({str(p.course_probe)!r}, 'w').write('x')",
         # opened for appending, nothing written: harmless even if it got through
-        "course_module": f"open({str(p.course_probe.parent / 'checks.py')!r}, 'a').close()",
+        "course_module":
+            f"open({str(p.course_probe.parent / 'grader' / 'engine.py')!r}, 'a').close()",
         "checker": f"os.kill({os.getpid()}, 9)",  # this test's own process: the checker
         "ssh": f"open({str(p.home / '.ssh' / 'id_rsa')!r}, 'a').write('x')",
         "link": f"os.symlink({str(p.canary)!r}, {str(p.subs / 'results.csv')!r})",
@@ -424,7 +430,7 @@ def test_spreadsheet_cells_are_neutralised(value: object, expected: str) -> None
 
 
 def test_csv_replaces_a_symlink_and_leaves_its_target(tmp_path: Path) -> None:
-    from course_utils.notebook_check import NotebookReport
+    from course_utils.grader.notebook_check import NotebookReport
 
     target, link = tmp_path / "grades.xlsx", tmp_path / "results.csv"
     target.write_text("precious")
@@ -489,7 +495,7 @@ def test_sandbox_binds_little_and_passes_no_secrets(
         k for k in env if k.startswith("LR_COURSE_")}
     assert env["HOME"].startswith(str(root)) and env["LR_COURSE_SEED"] == "5"
     command = sandbox.command(root, root / "work" / "notebook.ipynb")
-    assert command[command.index("-m") + 1] == "course_utils.sandbox_runner"
+    assert command[command.index("-m") + 1] == "course_utils.grader.sandbox_runner"
     if not use_bwrap:
         assert not sandbox.isolated and "switched off" in fallback_warning(sandbox.problem)
         return
@@ -512,7 +518,7 @@ def test_sandbox_binds_little_and_passes_no_secrets(
 def test_a_failure_inside_the_checker_costs_one_row_not_the_batch(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from course_utils.sandbox import SandboxRun
+    from course_utils.grader.sandbox import SandboxRun
 
     def run(self: Sandbox, notebook_json: str) -> SandboxRun:
         if "boom" in notebook_json:
@@ -535,7 +541,7 @@ def test_a_failure_inside_the_checker_costs_one_row_not_the_batch(
 def test_the_submissions_folders_leave_the_import_path(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from course_utils.notebook_check import _forget_folders
+    from course_utils.grader.notebook_check import _forget_folders
 
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr("sys.path", ["", str(tmp_path), "/usr/lib/python3"])

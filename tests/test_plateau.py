@@ -136,8 +136,9 @@ def test_the_model_and_the_checks_import_no_widgets_and_no_pyplot():
     # The headless checker imports these; a widget or pyplot import would pull in a GUI stack.
     code = (
         "import importlib, sys\n"
-        "for name in ['course_utils.plateau', 'course_utils.checks', 'course_utils.exercises']"
-        " + [f'course_utils.exercises.lesson0{i}' for i in range(1, 7)]:\n"
+        "for name in ['course_utils.plateau', 'course_utils.grader.engine',"
+        " 'course_utils.grader.exercises']"
+        " + [f'course_utils.grader.exercises.lesson0{i}' for i in range(1, 7)]:\n"
         "    importlib.import_module(name)\n"
         "print(sorted(m for m in ('ipywidgets', 'matplotlib.pyplot') if m in sys.modules))\n"
     )

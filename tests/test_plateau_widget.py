@@ -22,7 +22,7 @@ def test_plot_returns_the_axes_with_drops_marked_and_lr_on_a_twin():
     trace = simulate_plateau(FLAT, factor=0.5, patience=2, threshold=0.0)
     fig, ax = plt.subplots()
     try:
-        assert trace.plot(ax=ax) is ax
+        assert plot_plateau(trace, ax=ax) is ax
         twins = [a for a in fig.axes if a is not ax]
         assert len(twins) == 1 and twins[0].get_yscale() == "log"
         dotted = [ln for ln in ax.get_lines() if ln.get_linestyle() == ":"]

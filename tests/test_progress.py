@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from course_utils import progress
-from course_utils.checks import check
+from course_utils.grader import progress
+from course_utils.grader.engine import check
 
 
 @pytest.fixture
@@ -183,7 +183,7 @@ def test_a_malformed_entry_is_repaired_and_reported(
 _RECORDER = textwrap.dedent("""
     import sys, time
     from pathlib import Path
-    from course_utils.progress import record
+    from course_utils.grader.progress import record
     path, go, who = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]
     while not go.exists():
         time.sleep(0.001)

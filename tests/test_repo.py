@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from course_utils.execute import scrub
+from course_utils.maintainer.execute import scrub
 
 ROOT = Path(__file__).resolve().parent.parent
 LESSONS = sorted((ROOT / "lessons").glob("[0-9][0-9]_*.ipynb"))

@@ -19,8 +19,8 @@ NO_EXTRA = 'the site extra is not installed: pip install -e ".[site]"'
 pytest.importorskip("latex2mathml", reason=NO_EXTRA)
 pytest.importorskip("nbconvert", reason=NO_EXTRA)
 
-from course_utils.maintain import main  # noqa: E402
-from course_utils.site import WIDGET_VIEW  # noqa: E402
+from course_utils.maintainer.__main__ import main  # noqa: E402
+from course_utils.maintainer.site import WIDGET_VIEW  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 LESSONS = sorted((ROOT / "lessons").glob("[0-9][0-9]_*.ipynb"))

@@ -224,7 +224,7 @@ def test_the_wsd_preset_and_slider_extremes_build_without_errors():
                                                                   (50, 7, 3, 2), (10, 4, 8, 1)])
 def test_an_accumulation_loop_steps_the_schedule_epochs_times_ceil_batches_over_accum(
         images, batch, accum, epochs):
-    from course_utils.exercises.lesson07 import optimizer_steps_reference
+    from course_utils.grader.exercises.lesson07 import optimizer_steps_reference
 
     data = torch.utils.data.TensorDataset(torch.randn(images, 3), torch.randn(images))
     loader = torch.utils.data.DataLoader(data, batch_size=batch)
