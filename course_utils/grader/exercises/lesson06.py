@@ -384,6 +384,8 @@ EXERCISES = [
             Wrong(lambda: {**BEST, "A": "sgd"}, "not one of"),
         ),
         reference=lambda: dict(BEST),
+        retired=("lesson 06 now asks these four situations with today's guide, in exercise "
+                 "06.6; a saved result of 06.4 keeps what it meant"),
     ),
     Exercise(
         id="06.5",
