@@ -164,23 +164,12 @@ def empty_markdown(nb: Any) -> list[str]:
 # The lessons
 # --------------------------------------------------------------------------
 
-# Lessons another piece of work rewrites: a rule found broken there is expected to fail
-# until that rewrite lands, and the failure names the cell.
-KNOWN: dict[tuple[str, str], str] = {}
-
-
 def _read(path: Path) -> Any:
     return nbformat.read(path, as_version=4)
 
 
-def _param(rule: str, path: Path) -> Any:
-    reason = KNOWN.get((rule, lesson_of(path)))
-    marks = [pytest.mark.xfail(strict=False, reason=reason)] if reason else []
-    return pytest.param(path, id=path.stem, marks=marks)
-
-
-def _lessons_for(rule: str) -> list[Any]:
-    return [_param(rule, path) for path in LESSONS]
+def _lessons() -> list[Any]:
+    return [pytest.param(path, id=path.stem) for path in LESSONS]
 
 
 def test_the_guard_sees_every_lesson() -> None:
@@ -195,23 +184,23 @@ def test_the_guard_reads_what_the_lessons_construct() -> None:
             "ReduceLROnPlateau", "SequentialLR"} <= constructed
 
 
-@pytest.mark.parametrize("path", _lessons_for("sections"))
+@pytest.mark.parametrize("path", _lessons())
 def test_numbered_sections_run_without_a_gap(path: Path) -> None:
     assert section_problems(_read(path)) == []
 
 
-@pytest.mark.parametrize("path", _lessons_for("exercises"))
+@pytest.mark.parametrize("path", _lessons())
 def test_every_counted_exercise_is_checked_once_in_its_lesson(path: Path) -> None:
     assert exercise_problems(_read(path), lesson_of(path), all_exercises()) == []
 
 
-@pytest.mark.parametrize("path", _lessons_for("naming"))
+@pytest.mark.parametrize("path", _lessons())
 def test_every_scheduler_is_named_in_prose_before_its_first_use(path: Path) -> None:
     lessons = [(lesson_of(p), _read(p)) for p in LESSONS if p.name <= path.name]
     assert naming_problems(lessons)[lesson_of(path)] == []
 
 
-@pytest.mark.parametrize("path", _lessons_for("markdown"))
+@pytest.mark.parametrize("path", _lessons())
 def test_no_markdown_cell_is_empty(path: Path) -> None:
     assert empty_markdown(_read(path)) == []
 
