@@ -171,12 +171,12 @@ _WHY: dict[tuple[str, str], str] = {
     ("A", "constant"): "SGD at a constant LR is very sensitive to the LR you do not know yet.",
     ("B", "warmup_cosine"): "A known budget suits cosine, and large batches want a warmup first.",
     ("B", "cosine"): "Cosine suits the fixed budget, but large batches want a warmup first.",
-    ("B", "onecycle"): "OneCycle is a fair choice for a fixed budget, but the large-batch "
-                       "recipe is warmup then cosine.",
+    ("B", "onecycle"): "OneCycle is a fair choice for a fixed budget, but it is not the "
+                       "large-batch recipe the guide gives.",
     ("C", "plateau"): "Only ReduceLROnPlateau decides from the metric, with no budget to plan.",
     ("C", "cosine"): "Cosine needs T_max, the length of a run nobody knows yet.",
     ("D", "multistep"): "Milestones at 30, 60 and 80 with gamma=0.1 are exactly MultiStepLR.",
-    ("D", "step"): "StepLR decays at even intervals; 30, 60, 80 are uneven: MultiStepLR.",
+    ("D", "step"): "StepLR decays at even intervals; milestones at 30, 60 and 80 are uneven.",
 }
 
 
@@ -378,7 +378,7 @@ EXERCISES = [
         wrong=(
             Wrong(lambda: {**BEST, "C": "cosine"}, "T_max"),
             Wrong(lambda: {**BEST, "B": "cosine"}, "warmup first"),
-            Wrong(lambda: {**BEST, "D": "step"}, "uneven"),
+            Wrong(lambda: {**BEST, "D": "step"}, "uneven", avoid=("MultiStepLR",)),
             Wrong(lambda: {"A": "adam"}, "missing"),
             Wrong(lambda: "adam", "dict"),
             Wrong(lambda: {**BEST, "A": "sgd"}, "not one of"),
@@ -421,19 +421,19 @@ _TODAY_WHY: dict[tuple[str, str], str] = {
     ("A", "onecycle"): "OneCycle works with any optimizer, but it needs a max_lr you do not know "
                        "yet; today's default for a new model is AdamW with warmup and cosine.",
     ("A", "warmup_cosine"): "The right shape; but warmup_cosine is the SGD recipe, and today's "
-                            "default pairs the shape with AdamW.",
+                            "default for a new model pairs the shape with another optimizer.",
     ("A", "constant"): "A constant LR never settles under noisy gradients, and SGD is very "
                        "sensitive to the LR you do not know yet.",
-    ("B", "adamw_warmup_cosine"): "Situation B fixes the optimizer, SGD: its large-batch recipe "
-                                  "is warmup_cosine.",
+    ("B", "adamw_warmup_cosine"): "Situation B fixes the optimizer, SGD: pick the guide's SGD "
+                                  "recipe for a very large batch.",
     ("B", "cosine"): "Cosine suits the fixed budget, but a very large batch wants a warmup first.",
-    ("B", "onecycle"): "OneCycle fits a fixed budget, but the large-batch recipe is warmup then "
-                       "cosine.",
+    ("B", "onecycle"): "OneCycle fits a fixed budget, but it is not the guide's large-batch "
+                       "recipe.",
     ("C", "adamw_warmup_cosine"): _NEEDS_LENGTH,
     ("C", "warmup_cosine"): _NEEDS_LENGTH,
     ("C", "cosine"): _NEEDS_LENGTH,
     ("C", "onecycle"): _NEEDS_LENGTH,
-    ("D", "step"): "StepLR decays at even intervals; 30, 60, 80 are uneven: MultiStepLR.",
+    ("D", "step"): "StepLR decays at even intervals; milestones at 30, 60 and 80 are uneven.",
 }
 
 
@@ -475,10 +475,14 @@ EXERCISES.append(Exercise(
              '"D": "multistep"}',
     wrong=(
         Wrong(lambda: dict(BEST), "older advice", avoid=("adamw_warmup_cosine",)),
-        Wrong(lambda: {**TODAY_BEST, "A": "warmup_cosine"}, "SGD recipe"),
-        Wrong(lambda: {**TODAY_BEST, "B": "adamw_warmup_cosine"}, "fixes the optimizer"),
+        Wrong(lambda: {**TODAY_BEST, "A": "warmup_cosine"}, "SGD recipe",
+              avoid=("AdamW", "adamw_warmup_cosine")),
+        Wrong(lambda: {**TODAY_BEST, "B": "adamw_warmup_cosine"}, "fixes the optimizer",
+              avoid=("is warmup_cosine",)),
+        Wrong(lambda: {**TODAY_BEST, "B": "onecycle"}, "large-batch recipe",
+              avoid=("warmup then cosine",)),
         Wrong(lambda: {**TODAY_BEST, "C": "adamw_warmup_cosine"}, "run's length"),
-        Wrong(lambda: {**TODAY_BEST, "D": "step"}, "uneven"),
+        Wrong(lambda: {**TODAY_BEST, "D": "step"}, "uneven", avoid=("MultiStepLR", "multistep")),
         Wrong(lambda: {"A": "adamw_warmup_cosine"}, "B: missing"),
         Wrong(lambda: {**TODAY_BEST, "A": "adamw"}, "A: 'adamw'"),
         Wrong(lambda: "adamw_warmup_cosine", "dict"),
