@@ -137,14 +137,14 @@ def make_text_loaders(
     batch_size: int = 16,
     seed: int = 0,
     context: int = 32,
-    epoch_windows: int | None = 1024,
+    epoch_windows: int | None = 512,
     root: str | Path = DATA_DIR,
 ) -> tuple[DataLoader, DataLoader]:
     """(train, val) DataLoaders of TinyLang windows; `seed` fixes only the training shuffle.
 
     An "epoch" of the training loader is `epoch_windows` windows drawn afresh, without
     repeats, from all of the training text (None: every window once), so that `train`
-    measures the validation loss that often: 1,024 windows of 32 characters, 64 steps of 16.
+    measures the validation loss that often: 512 windows of 32 characters, 32 steps of 16.
     """
     from .arguments import whole_number
 

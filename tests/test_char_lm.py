@@ -69,7 +69,7 @@ def test_loaders_flatten_targets_and_shuffle_by_seed_only():
     x, y = next(iter(train_loader))
     assert x.shape == (8, 32) and y.shape == (8 * 32,)
     assert torch.equal(y.view(8, 32)[:, :-1], x[:, 1:])  # y is x moved on by one character
-    assert len(train_loader) == 1024 // 8  # an epoch is epoch_windows windows
+    assert len(train_loader) == 512 // 8  # an epoch is epoch_windows windows
     assert len(make_text_loaders(batch_size=8, epoch_windows=None)[0].dataset) // 8 + 1 == len(
         make_text_loaders(batch_size=8, epoch_windows=None)[0])
     again = next(iter(make_text_loaders(batch_size=8, seed=3)[0]))[0]

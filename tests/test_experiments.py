@@ -77,7 +77,7 @@ def test_the_language_model_compares_on_validation_loss():
                              seeds=(0, 1), model="char_lm", batch_size=16)
     assert result.metric == "final_val_loss"
     runs = result.runs["adamw"]
-    assert len(runs) == 2 and len(runs[0].lrs) == 64  # 1,024 windows in batches of 16
+    assert len(runs) == 2 and len(runs[0].lrs) == 32  # 512 windows in batches of 16
     assert runs[0].val_loss != runs[1].val_loss
     stats = result.stats("final_val_loss")
     rows = result.table()
