@@ -7,15 +7,16 @@ from course_utils.grader.protocol import Exercise, Wrong
 
 # 08.1: where optimizer.train() and optimizer.eval() go in a schedule-free loop.
 LOOP_CHOICES = {
-    "a": "Calling optimizer.eval() once before the loop leaves it in eval mode for the steps: "
-         "schedule-free then takes its steps from the averaged weights, not the ones it trains, "
-         "and each evaluation after the first sees weights that were never averaged for it.",
+    "a": "With optimizer.eval() before the loop and no optimizer.train(), the optimizer is in "
+         "eval mode at the first step, and schedule-free AdamW refuses to step: it raises "
+         "'Optimizer was not in train mode when step is called'.",
     "b": "optimizer.train() before the epoch's steps, optimizer.eval() before evaluating (and "
          "before saving): each of the two weight sets is in the model exactly when it is used.",
     "c": "With no optimizer.eval(), the evaluation scores the weights the optimizer steps from, "
-         "not their average: the wrong number, usually a worse one, as section 4 measured.",
-    "d": "model.eval() switches dropout and BatchNorm; it does not touch the optimizer, so the "
-         "model still holds the training weights, not the averaged ones.",
+         "not their average: the wrong number, here a worse one, as section 5 measured.",
+    "d": "model.train() and model.eval() switch dropout and BatchNorm; they never touch the "
+         "optimizer, which starts in eval mode, so its first step() raises: "
+         "optimizer.train() was never called.",
 }
 
 # 08.2: a WSD run's decay, branched off a stable checkpoint, ends at the budget.
@@ -24,15 +25,14 @@ BRANCH_STEP = SHORT_BUDGET - round(DECAY_FRACTION * SHORT_BUDGET)
 
 # 08.3: schedule-free's warmup is a constructor argument, not a scheduler.
 WARMUP_CHOICES = {
-    "a": "Schedule-free AdamW still divides each step by its running estimate of the gradient's "
-         "size, which means little in the first steps: it needs a warmup like any Adam. It "
-         "takes it as warmup_steps, so no scheduler is needed.",
+    "a": "Schedule-free removes the decay, not the reason for a warmup: Adam's first steps "
+         "divide by estimates of the gradient's size that mean little yet (lesson 07, section 2).",
     "b": "It takes its warmup as a constructor argument, warmup_steps=..., and needs no "
          "scheduler at all.",
-    "c": "A LinearLR on top would fight the optimizer's own averaging weights: the schedulefree "
-         "package does its warmup inside, through warmup_steps.",
-    "d": "Schedule-free removes the decay, not the warmup. The warmup protects the first "
-         "steps of Adam, as in lesson 07.",
+    "c": "The schedulefree package builds its warmup into the optimizer; it needs no LR "
+         "scheduler, from lesson 03 or elsewhere.",
+    "d": "Averaging calms the noise of the last steps; Adam's first steps still move every "
+         "weight by about the full LR (lesson 07, section 2), which is what a warmup prevents.",
 }
 
 EXERCISES = [
@@ -51,7 +51,7 @@ EXERCISES = [
                  'evaluating or saving',
         wrong=(
             Wrong(lambda: "c", "wrong number"),
-            Wrong(lambda: "d", "does not touch the optimizer"),
+            Wrong(lambda: "d", "never touch the"),
             Wrong(lambda: "z", "Choose one of"),
         ),
         reference=lambda: "b",
@@ -100,8 +100,8 @@ EXERCISES = [
         solution='answer = "b"   # AdamWScheduleFree(params, lr=..., warmup_steps=W): a warmup, '
                  'no scheduler',
         wrong=(
-            Wrong(lambda: "a", "takes it as warmup_steps"),
-            Wrong(lambda: "c", "warmup_steps"),
+            Wrong(lambda: "a", "not the reason for a warmup"),
+            Wrong(lambda: "c", "builds its warmup into the optimizer"),
             Wrong(lambda: 2, "Choose one of"),
         ),
         reference=lambda: "b",
