@@ -134,3 +134,16 @@ def test_train_lowers_the_validation_loss_below_knowing_nothing():
     assert text.startswith("this is the tale of") and len(text) == 19 + 30
     assert text == generate(model, "this is the tale of", length=30, seed=1)
     assert isinstance(model, nn.Module) and model.training
+
+
+@pytest.mark.parametrize(("call", "error", "words"), [
+    (lambda: make_text_loaders(batch_size=0), ValueError, "batch_size"),
+    (lambda: make_text_loaders(epoch_windows=10**7), ValueError, "epoch_windows must be from 1"),
+    (lambda: make_text_loaders(context="32"), TypeError, "context"),
+    (lambda: make_char_lm(window=0), ValueError, "window"),
+    (lambda: generate(make_char_lm(), "", length=5), ValueError, "prompt"),
+    (lambda: generate(make_char_lm(), "Hello", length=5), ValueError, "'H'"),
+])
+def test_bad_inputs_name_the_argument(call, error, words):
+    with pytest.raises(error, match=words):
+        call()
