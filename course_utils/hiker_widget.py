@@ -29,6 +29,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from PIL import Image
 
+from course_utils import prewarm
 from course_utils.hiker import LANDSCAPES, Hike, _number, _whole, simulate_hike
 from course_utils.schedules import SCHEDULE_PRESETS, Param
 from course_utils.svg_overlay import SvgOverlay
@@ -128,6 +129,7 @@ class HikerWidget(widgets.VBox):
         start = land.start if start is None else self._fit(
             "start", _number("start", start), *land.x_range)
         self.seed = _whole("seed", seed)
+        prewarm.start_after_cell()  # the first torch optimizer's imports, paid while one reads
         self.landscape_dropdown = widgets.Dropdown(
             options=list(LANDSCAPES), value=landscape, description="landscape"
         )
@@ -255,6 +257,8 @@ class HikerWidget(widgets.VBox):
         name = self.schedule_dropdown.value
         steps = self.steps_slider.value
         # The constant preset's ConstantLR(factor=1) never changes the LR: skip stepping it.
+        if name != "constant":
+            prewarm.wait()  # never import torch.optim's modules in two threads at once
         schedule = None if name == "constant" else SCHEDULE_PRESETS[name].factory(
             steps, **self.schedule_params())
         return simulate_hike(
