@@ -199,7 +199,6 @@ class HikerWidget(widgets.VBox):
                 (self.steps_slider, "steps"), (self.start_slider, "starting position x"),
                 (self.noise_slider, "noise")])
         self.play_row = access.play_controls(self.play, "the hike")
-        access.describe_picture(self.image, PICTURE_WORDS)
         # Stable CSS hooks for the browser test and for anyone styling the lesson.
         self.lr_slider.add_class("hiker-lr-slider")
         self.noise_slider.add_class("hiker-noise-slider")
@@ -466,7 +465,7 @@ class HikerWidget(widgets.VBox):
         self.overlay.value = access.svg_label(self._svg.svg(
             [*(self._svg.line(line) for line in self._moving),
              self._svg.text(0.99, 0.95, self._mountain, words, colour, 11)]
-        ), f"The hike so far, {where}")
+        ), f"{PICTURE_WORDS} The hike so far, {where}")
         self.status.value = self._status_html(frame)
 
     def composite_png(self) -> bytes:

@@ -26,7 +26,7 @@ from PIL import Image
 
 from .plateau import PlateauTrace, scripted_losses, simulate_plateau
 from .plotting import course_style
-from .widget_access import describe_picture, live_status, number_box
+from .widget_access import live_status, number_box
 from .widget_bundle import view_bundle
 
 
@@ -200,8 +200,6 @@ class PlateauWidget(widgets.VBox):
         lines += [html.escape(note) for note in self.notes]
         self.status.value = live_status("<br>".join(lines))
         self.image.value = render_png(self.trace)
-        describe_picture(self.image, "Validation loss, best so far and the LR per epoch, the "
-                         f"whole run and a zoom: {self.trace.summary()}")
 
     def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
         # Outside a live kernel the widget view is blank: the PNG and the summary stand in.

@@ -12,8 +12,9 @@ exponent). The pieces here work around that with what both versions render:
 - `live_status(html)`: markup for an `ipywidgets.HTML` status line that a screen reader
   announces after each change (a polite live region); `hidden_from_readers(text)` for
   symbols that only repeat the words beside them.
-- `describe_picture(widget, text)`: the name of an `Image` (its `title`, on ipywidgets 8);
-  `svg_label(svg, text)` names an SVG picture drawn in an HTML widget.
+- `svg_label(svg, text)` names an SVG picture drawn in an HTML widget. (An `Image` can't
+  be named: it has no alt text, and ipywidgets 8.1 fails to draw an `Image` with a
+  `tooltip`, so a widget names its picture through an SVG or HTML laid over it.)
 
 A widget adopts them where it builds its controls, for example::
 
@@ -150,16 +151,6 @@ def live_status(inner_html: str) -> str:
 def hidden_from_readers(text: str) -> str:
     """`text` (a symbol that repeats the words beside it) shown but not read out."""
     return f'<span aria-hidden="true">{html.escape(text)}</span>'
-
-
-def describe_picture(widget: widgets.Widget, text: str) -> None:
-    """Name an `Image` (or any widget) for screen readers: its title, where ipywidgets has one.
-
-    ipywidgets 8 renders `tooltip` as the element's `title`, which names an `<img>` that has
-    no alt text; ipywidgets 7.7 has no such trait, and the picture stays unnamed there.
-    """
-    if "tooltip" in widget.trait_names():
-        widget.tooltip = text
 
 
 def svg_label(svg: str, text: str) -> str:

@@ -229,16 +229,13 @@ def test_works_on_ipywidgets_7_and_8_no_tooltips():
 
     assert "tooltip=" not in inspect.getsource(module).replace("(no `tooltip=`)", "")
     w = HikerWidget(schedule="warm_restarts")
-    # Help text sits where both versions show it, and no control carries a tooltip: only the
-    # picture has a title on ipywidgets 8 (its name for a screen reader, no help in it).
+    # Help text sits where both versions show it, and no control carries a tooltip (on
+    # ipywidgets 8.1 an Image with one is not even drawn).
     assert "T_0" in w.help.value and "noise" in w.help.value
     stack, seen = [w], 0
     while stack:
         widget = stack.pop()
         seen += 1
-        if widget is w.image:
-            assert getattr(widget, "tooltip", module.PICTURE_WORDS) == module.PICTURE_WORDS
-            continue
         assert not getattr(widget, "tooltip", None), widget
         stack.extend(getattr(widget, "children", ()))
     assert seen > 15

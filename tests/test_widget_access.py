@@ -109,7 +109,8 @@ def test_the_picture_names_the_hiker_and_the_valley_floor() -> None:
     assert "valley floor" in texts and any(t.startswith("hiker") for t in legend)
     titles = [ax.get_title() for ax in w._figure.axes]
     assert "LR at each step" in titles and "altitude at each step" in titles
-    assert 'role="img" aria-label="The hike so far, valley: Reached' in w.overlay.value
+    assert 'role="img" aria-label="The hiker&#x27;s mountain:' in w.overlay.value
+    assert "The hike so far, valley: Reached" in w.overlay.value
 
 
 def test_the_plateau_widget_names_its_controls() -> None:
