@@ -65,10 +65,13 @@ CSS = """
 body.jp-Notebook { max-width: 64rem; margin: 0 auto; padding: 0 1rem; }
 .jp-RenderedHTMLCommon.jp-RenderedMarkdown, .lr-prose { font-family: var(--lr-font);
   font-size: 17px; line-height: 1.6; color: #1f2328; }
-.jp-RenderedHTMLCommon.jp-RenderedMarkdown > *, .lr-prose > * { max-width: var(--lr-measure); }
-.jp-RenderedHTMLCommon.jp-RenderedMarkdown > table, .lr-prose > table { max-width: 100%; }
-.lr-prose { margin: 0 auto; padding: 0 1rem 3rem; max-width: 64rem; }
-.lr-prose > * { margin-left: auto; margin-right: auto; }
+.jp-RenderedHTMLCommon.jp-RenderedMarkdown > * { max-width: var(--lr-measure); }
+.jp-RenderedHTMLCommon.jp-RenderedMarkdown > table { max-width: 100%; }
+.lr-prose { margin: 0 auto; padding: 0 1rem 3rem; max-width: calc(var(--lr-measure) + 2rem); }
+.lr-prose a, .lr-site-header a, .lr-site-footer a, .lr-site-toc a, #lr-search-results a {
+  color: #0969da; }
+ul.lr-site-lessons { list-style: none; padding-left: 0; }
+ul.lr-site-lessons li { margin: 0.3em 0; }
 .lr-prose pre, .lr-prose code { font-size: 14px; }
 .lr-prose pre { background: #f6f8fa; padding: 0.8em; overflow-x: auto; }
 .lr-prose code { background: #f6f8fa; padding: 0 0.2em; }
@@ -383,9 +386,10 @@ def build_site(root: Path, out: Path) -> Path:
     learner, maintainer = split_readme(readme_text)
     contents = "".join(f'<li><a href="{href}">{html.escape(name)}</a></li>'
                        for href, name in pages)
-    front = (markdown_to_html(learner).replace("</h1>", "</h1>" + (
+    # The lessons, linked, after the opening paragraphs (before the first section).
+    front = (markdown_to_html(learner).replace("<h2", (
         '<h2 id="lr-lessons">The lessons, in order</h2>'
-        f'<ol class="lr-site-lessons" start="0">{contents}</ol>'), 1)
+        f'<ul class="lr-site-lessons">{contents}</ul><h2'), 1)
         + '<p><a href="maintainers.html">For maintainers: building, testing, '
           "performance and how the code is laid out</a>.</p>")
     for name, body, page_title in [
