@@ -2,8 +2,9 @@
 
 The learner's library sits here, one module per concern: `data`, `models`, `schedules`
 (+ `warmup`), `training`, `experiments`, `plotting`, `hiker` (model) and `hiker_widget`
-(view), `range_test`, `plateau` (model) and `plateau_widget` (view), `lint`, `param_trace`
-and `distributed`. Two wings stand beside it: `grader` (the exercises, their checks,
+(view), `hiker_map` (the hiker on a 2-D map, model) and `hiker_map_widget` (view), `sweep`,
+`range_test`, `plateau` (model) and `plateau_widget` (view), `lint`, `param_trace` and
+`distributed`. Two wings stand beside it: `grader` (the exercises, their checks,
 progress and the teacher's checker) and `maintainer` (stamp, re-execute, site).
 Names are imported on first use, so `import course_utils` stays quick and a lesson
 pulls in only what it needs.
@@ -56,6 +57,12 @@ _EXPORTS: dict[str, str] = {
     "OUTCOMES": "hiker",
     "OUTCOME_RULES": "hiker",
     "HikerWidget": "hiker_widget",
+    # the hiker on a map
+    "LANDSCAPES_2D": "hiker_map",
+    "Landscape2D": "hiker_map",
+    "Hike2D": "hiker_map",
+    "simulate_hike_2d": "hiker_map",
+    "OUTCOMES_2D": "hiker_map",
     # exercises
     "check": "grader.engine",
     "hint": "grader.engine",
