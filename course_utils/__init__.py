@@ -45,6 +45,10 @@ _EXPORTS: dict[str, str] = {
     # fair comparisons over seeds
     "compare_recipes": "experiments",
     "Comparison": "experiments",
+    # peak-LR sweeps: every schedule at every peak, over seeds
+    "sweep_hiker": "sweep",
+    "sweep_digits": "sweep",
+    "Sweep": "sweep",
     # plotting
     "plot_schedule": "plotting",
     "plot_history": "plotting",
