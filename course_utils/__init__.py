@@ -67,6 +67,7 @@ _EXPORTS: dict[str, str] = {
     "Hike2D": "hiker_map",
     "simulate_hike_2d": "hiker_map",
     "OUTCOMES_2D": "hiker_map",
+    "HikerMapWidget": "hiker_map_widget",
     # exercises
     "check": "grader.engine",
     "hint": "grader.engine",
