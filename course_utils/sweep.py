@@ -146,6 +146,13 @@ def _digits_scheduler(name: str, optimizer: Any, steps: int) -> Any:
     return None
 
 
+def _final_loss(history: Any) -> float:
+    """The run's last validation loss, or infinity if it diverged."""
+    if history.diverged or not history.val_loss or not math.isfinite(history.val_loss[-1]):
+        return math.inf
+    return history.val_loss[-1]
+
+
 def sweep_digits(peaks: Sequence[float], *, schedules: Sequence[str] = DIGITS_SCHEDULES,
                  seeds: Sequence[int] = (0, 1), epochs: int = 3, model: str = "mlp",
                  train_size: int | None = None) -> Sweep:
@@ -154,7 +161,7 @@ def sweep_digits(peaks: Sequence[float], *, schedules: Sequence[str] = DIGITS_SC
     Each schedule is stepped once per batch: "constant" holds the peak, "cosine" is
     `CosineAnnealingLR(T_max=all steps)`, "wsd" is `warmup_stable_decay` with a 5%
     warmup from 0 and a linear decay over the last 20%. A run that diverged counts as
-    infinitely high. The runs go through `compare_recipes`, one peak at a time.
+    infinitely high. The runs go through one `compare_recipes`.
     """
     import torch
 
@@ -163,18 +170,17 @@ def sweep_digits(peaks: Sequence[float], *, schedules: Sequence[str] = DIGITS_SC
     epochs = whole_number("epochs", epochs, low=1)
     peaks_, seeds_ = _peaks(peaks), _seeds(seeds)
     names = _schedules(schedules, DIGITS_SCHEDULES)
-    values: dict[str, list[list[float]]] = {name: [] for name in names}
-    for peak in peaks_:
-        def recipe_for(name: str, peak: float = peak) -> Callable[..., Any]:
-            def recipe(net: Any, epochs: int, batches: int) -> tuple[Any, Any, str]:
-                opt = torch.optim.SGD(net.parameters(), lr=peak)
-                return opt, _digits_scheduler(name, opt, epochs * batches), "batch"
-            return recipe
 
-        race = compare_recipes({name: recipe_for(name) for name in names}, epochs=epochs,
-                               seeds=list(seeds_), model=model, train_size=train_size)
-        for name in names:
-            values[name].append([math.inf if h.diverged or not h.val_loss
-                                 or not math.isfinite(h.val_loss[-1]) else h.val_loss[-1]
-                                 for h in race.runs[name]])
+    def recipe_for(name: str, peak: float) -> Callable[..., Any]:
+        def recipe(net: Any, epochs: int, batches: int) -> tuple[Any, Any, str]:
+            opt = torch.optim.SGD(net.parameters(), lr=peak)
+            return opt, _digits_scheduler(name, opt, epochs * batches), "batch"
+        return recipe
+
+    # One comparison for every (schedule, peak): the data loaders are made once per seed.
+    keys = {(name, peak): f"{name} at {peak:g}" for name in names for peak in peaks_}
+    race = compare_recipes({key: recipe_for(*pair) for pair, key in keys.items()},
+                           epochs=epochs, seeds=list(seeds_), model=model, train_size=train_size)
+    values = {name: [[_final_loss(h) for h in race.runs[keys[name, peak]]] for peak in peaks_]
+              for name in names}
     return Sweep(peaks_, seeds_, values, "final validation loss")
