@@ -3,8 +3,9 @@
 The learner's library sits here, one module per concern: `data`, `models`, `text_data`
 and `char_lm` (lesson 08's language model), `schedules`
 (+ `warmup`), `training`, `experiments`, `plotting`, `hiker` (model) and `hiker_widget`
-(view), `range_test`, `plateau` (model) and `plateau_widget` (view), `lint`, `param_trace`
-and `distributed`. Two wings stand beside it: `grader` (the exercises, their checks,
+(view), `hiker_map` (the hiker on a 2-D map, model) and `hiker_map_widget` (view), `sweep`,
+`range_test`, `plateau` (model) and `plateau_widget` (view), `lint`, `param_trace` and
+`distributed`. Two wings stand beside it: `grader` (the exercises, their checks,
 progress and the teacher's checker) and `maintainer` (stamp, re-execute, site).
 Names are imported on first use, so `import course_utils` stays quick and a lesson
 pulls in only what it needs.
@@ -51,6 +52,10 @@ _EXPORTS: dict[str, str] = {
     # fair comparisons over seeds
     "compare_recipes": "experiments",
     "Comparison": "experiments",
+    # peak-LR sweeps: every schedule at every peak, over seeds
+    "sweep_hiker": "sweep",
+    "sweep_digits": "sweep",
+    "Sweep": "sweep",
     # plotting
     "plot_schedule": "plotting",
     "plot_history": "plotting",
@@ -63,6 +68,13 @@ _EXPORTS: dict[str, str] = {
     "OUTCOMES": "hiker",
     "OUTCOME_RULES": "hiker",
     "HikerWidget": "hiker_widget",
+    # the hiker on a map
+    "LANDSCAPES_2D": "hiker_map",
+    "Landscape2D": "hiker_map",
+    "Hike2D": "hiker_map",
+    "simulate_hike_2d": "hiker_map",
+    "OUTCOMES_2D": "hiker_map",
+    "HikerMapWidget": "hiker_map_widget",
     # exercises
     "check": "grader.engine",
     "hint": "grader.engine",

@@ -192,7 +192,7 @@ def bench_lessons() -> tuple[float, dict[str, float]]:
 
 
 def print_widget_rows() -> None:
-    """The hiker widget's in-kernel latency rows (tests/bench_widget.py)."""
+    """The hiker widgets' in-kernel latency rows, on the mountain and on the map."""
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     from bench_widget import measure_first_change, measure_widget_latency
 
@@ -216,6 +216,14 @@ def print_widget_rows() -> None:
         target = "median under 50 ms" if key == "first_change_ms" else "no slower than without"
         print(f"| hiker: {what}, median of 3 (torch.optim warm-up off / on) | "
               f"{off:.0f} ms / {on:.0f} ms | {target} |")
+    for args, control, what in [
+        ('landscape="valley"', "lr_slider", "LR slider change, valley, noise off"),
+        ('landscape="river", noise=1.0', "lr_slider", "LR slider change, river, noise 1.0"),
+        ('landscape="river", noise=1.0', "play", "one frame of Play, river, noise 1.0"),
+    ]:
+        lat = measure_widget_latency(30, args, control, widget="HikerMapWidget")
+        print(f"| hiker on a map: {what}, to the new picture leaving the kernel (median, p90) | "
+              f"{lat['median_ms']:.0f} ms, {lat['p90_ms']:.0f} ms | median under 50 ms |")
 
 
 def main() -> None:

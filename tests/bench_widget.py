@@ -19,8 +19,8 @@ import time
 from jupyter_client.manager import start_new_kernel
 
 SETUP = """
-from course_utils.hiker_widget import HikerWidget
-hiker = HikerWidget({args})
+from course_utils.{module} import {widget}
+hiker = {widget}({args})
 picture = getattr(hiker, "overlay", hiker.image)  # what changes: the overlay, else the image
 print(hiker.{control}.model_id, picture.model_id, hiker.play.max)
 """
@@ -43,18 +43,23 @@ def _picture_update(kc, picture_id: str, timeout: float) -> bool:
     return False
 
 
+WIDGETS = {"HikerWidget": "hiker_widget", "HikerMapWidget": "hiker_map_widget"}
+
+
 def measure_widget_latency(
-    n: int = 30, widget_args: str = "", control: str = "lr_slider"
+    n: int = 30, widget_args: str = "", control: str = "lr_slider", widget: str = "HikerWidget"
 ) -> dict[str, float]:
     """Median and p90 milliseconds from a control's update to the new picture leaving the kernel.
 
-    `control` is "lr_slider" (a random LR each time) or "play" (the next animation frame).
+    `control` is "lr_slider" (a random LR each time) or "play" (the next animation frame);
+    `widget` is "HikerWidget" (the hiker on the mountain) or "HikerMapWidget" (on a map).
     """
     km, kc = start_new_kernel(kernel_name="python3")
     outputs: list[dict] = []
     try:
         reply = kc.execute_interactive(
-            SETUP.format(args=widget_args, control=control), timeout=120,
+            SETUP.format(args=widget_args, control=control, widget=widget,
+                         module=WIDGETS[widget]), timeout=120,
             output_hook=lambda msg: outputs.append(msg),
         )
         assert reply["content"]["status"] == "ok", reply["content"]

@@ -69,7 +69,8 @@ def test_checker_passes_a_solved_notebook_and_leaves_it_alone(
 
     assert good.read_bytes() == before
     out = capsys.readouterr().out
-    assert "(lesson 01)" in out and "4 of 4 exercises passed" in out
+    count = len(exercises_for_lesson("01"))
+    assert "(lesson 01)" in out and f"{count} of {count} exercises passed" in out
     rows = list(csv.DictReader(summary.open(encoding="utf-8")))
     assert [(r["exercise"], r["status"], r["passed"]) for r in rows] == [
         (ex.id, "passed", "True") for ex in exercises_for_lesson("01")]

@@ -1,4 +1,4 @@
-"""Lesson 01 exercises: a gradient-descent step by hand, the edge of divergence, picking an LR.
+"""Lesson 01 exercises: a step by hand, the edge of divergence, picking an LR, the cap on a map.
 
 Exercises 01.3 and 01.4 use the hiker's bowl, f(x) = x**2: its slope is 2 x and
 its curvature f''(x) is 2 everywhere.
@@ -90,6 +90,39 @@ def _explain_edge(lr: float) -> str:
 
 check_largest_lr = number_check(EDGE_LR, tol=1e-3, mistakes=_EDGE_MISTAKES,
                                 explain=_explain_edge)
+
+
+# 01.5: the cap on a map: the steep direction sets the edge, whatever the flat one does.
+MAP_FLAT, MAP_SHARP, MAP_MOMENTUM = 0.5, 8.0, 0.5
+MAP_EDGE = 2 * (1 + MAP_MOMENTUM) / MAP_SHARP  # 0.375
+
+_MAP_MISTAKES = {
+    2 * (1 + MAP_MOMENTUM) / MAP_FLAT: (
+        "That is the edge of the flat direction: along it such a stride is stable, but across "
+        "the steep walls it overshoots more each time. Every direction must stay below its edge."),
+    2 / MAP_SHARP: ("That is the steep direction's edge without momentum: momentum moves every "
+                    "edge up by a factor of 1 + momentum."),
+    2 * (1 + MAP_MOMENTUM) / (MAP_FLAT + MAP_SHARP): (
+        "You added the two curvatures: on this map each direction is a bowl of its own, and "
+        "the edge is set by one of them alone."),
+    2 * (1 + MAP_MOMENTUM) / ((MAP_FLAT + MAP_SHARP) / 2): (
+        "You averaged the curvatures: the hiker diverges as soon as any one direction does, so "
+        "the average is not what counts."),
+    2 / MAP_FLAT: "That is the flat direction's edge, and without momentum: neither is the cap.",
+}
+
+
+def _explain_map_edge(lr: float) -> str:
+    if lr <= 0:
+        return "A learning rate is positive."
+    if lr > MAP_EDGE:
+        return (f"At lr = {lr:g} the hiker bounces ever higher across the steep direction and "
+                "falls: the cap lies below.")
+    return f"At lr = {lr:g} both directions still converge; the cap lies further up."
+
+
+check_map_edge = number_check(MAP_EDGE, tol=1e-3, mistakes=_MAP_MISTAKES,
+                              explain=_explain_map_edge)
 
 
 check_best_lr = choice_check(
@@ -232,5 +265,28 @@ EXERCISES = [
             Wrong(lambda: [1.0, 0.6], "wants a function"),
         ),
         reference=lambda: descend_reference,
+    ),
+    Exercise(
+        id="01.5",
+        title="The cap on a map: curvatures 0.5 and 8, momentum 0.5",
+        check=check_map_edge,
+        hints=(
+            "On the map each direction is a bowl of its own, with its own edge "
+            "2 (1 + momentum) / curvature. The LR must keep every direction stable.",
+            "The smallest of the edges is the cap: it belongs to the steepest direction, the "
+            "largest curvature.",
+            "2 * (1 + 0.5) / 8",
+        ),
+        solution=("flat, sharp, momentum = 0.5, 8, 0.5\n"
+                  "answer = 2 * (1 + momentum) / sharp   # the steep direction caps the LR"),
+        wrong=(
+            Wrong(lambda: 6.0, "edge of the flat direction", avoid=("0.375",)),
+            Wrong(lambda: 0.25, "without momentum", avoid=("0.375",)),
+            Wrong(lambda: 3 / 8.5, "added the two curvatures"),
+            Wrong(lambda: 3 / 4.25, "averaged the curvatures"),
+            Wrong(lambda: 0.5, "falls", avoid=("0.375",)),
+            Wrong(lambda: 0.2, "still converge", avoid=("0.375",)),
+        ),
+        reference=lambda: MAP_EDGE,
     ),
 ]
