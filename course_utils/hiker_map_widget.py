@@ -7,7 +7,15 @@ hiker, the LR and edge lines, the height line) go over it as an SVG overlay
 looks and limits this view shares. The river runs on for ever downstream; the map
 shows a fixed stretch of it, and a hiker beyond it is drawn at the map's edge
 with the status line saying so. Viewers without a kernel get the whole figure as
-one PNG. Every control has a description and a tooltip, its accessible name.
+one PNG.
+
+Every control has a name a screen reader reads (`course_utils.widget_access`), as in
+the 1-D hiker: each slider has a labelled number box beside it, Play has labelled
+controls, the picture is named in words, and the status line is a polite live region
+that says the LR and the outcome after each change. (Controls keep a tooltip for the
+mouse too; the picture, an `Image`, never gets one: ipywidgets 8.1 fails to draw it.)
+The first torch optimizer is built in the background while the learner reads
+(`course_utils.prewarm`), so the first change of schedule does not freeze.
 """
 
 from __future__ import annotations
@@ -22,8 +30,11 @@ import ipywidgets as widgets
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 from PIL import Image
 
+from course_utils import prewarm
+from course_utils import widget_access as access
 from course_utils.hiker import _number, _whole
 from course_utils.hiker_map import LANDSCAPES_2D, Hike2D, simulate_hike_2d
 from course_utils.hiker_widget import (
@@ -76,6 +87,7 @@ class HikerMapWidget(widgets.VBox):
         momentum = self._fit("momentum", _number("momentum", momentum), *MOMENTUM_RANGE)
         noise = self._fit("noise", _number("noise", noise), *NOISE_RANGE)
         self.seed = _whole("seed", seed)
+        prewarm.start_after_cell()  # the first torch optimizer's imports, paid while one reads
         self.landscape_dropdown = _name(widgets.Dropdown(
             options=list(LANDSCAPES_2D), value=landscape, description="landscape"),
             "the map: a long valley, or a river between steep walls")
@@ -108,7 +120,15 @@ class HikerMapWidget(widgets.VBox):
         self.picture = widgets.GridBox([self.image, self.overlay], layout=widgets.Layout(
             grid_template_areas='"picture"', width=f"{FIGURE_PX[0]}px", max_width="100%"))
         self.status = widgets.HTML()
-        self.params_box = widgets.HBox()
+        # A labelled number box beside each slider: the name a screen reader reads, the
+        # readout, and a place to type an exact value.
+        self.lr_box, self.momentum_box, self.steps_box, self.noise_box = (
+            access.number_box(slider, name) for slider, name in [
+                (self.lr_slider, "learning rate (LR)"), (self.momentum_slider, "momentum"),
+                (self.steps_slider, "steps"), (self.noise_slider, "noise")])
+        self.play_row = access.play_controls(self.play, "the hike")
+        self.play_row.add_class("hiker-play")
+        self.params_box = widgets.HBox(layout=widgets.Layout(flex_flow="row wrap"))
         self.param_controls: dict[str, widgets.Widget] = {}
         self._quiet = False
         self._opening = True
@@ -132,11 +152,14 @@ class HikerMapWidget(widgets.VBox):
         self.steps_slider.observe(self._on_steps, "value")
         self.landscape_dropdown.observe(self._on_steps, "value")
         self.play.observe(self._on_play, "value")
+        wrap = widgets.Layout(flex_flow="row wrap")
         super().__init__([
             widgets.HBox([self.landscape_dropdown, self.schedule_dropdown]),
-            widgets.HBox([self.lr_slider, self.momentum_slider]),
-            widgets.HBox([self.steps_slider, self.noise_slider, self.resample_button]),
-            self.params_box, self.help, self.play, self.picture, self.status,
+            widgets.HBox([self.lr_slider, self.lr_box, self.momentum_slider, self.momentum_box],
+                         layout=wrap),
+            widgets.HBox([self.steps_slider, self.steps_box, self.noise_slider, self.noise_box,
+                          self.resample_button], layout=wrap),
+            self.params_box, self.help, self.play_row, self.picture, self.status,
         ])
 
     _fit = HikerWidget._fit
@@ -147,6 +170,9 @@ class HikerMapWidget(widgets.VBox):
 
     def _simulate(self) -> Hike2D:
         name, steps = self.schedule_dropdown.value, self.steps_slider.value
+        # The constant preset's ConstantLR(factor=1) never changes the LR: skip stepping it.
+        if name != "constant":
+            prewarm.wait()  # never import torch.optim's modules in two threads at once
         schedule = None if name == "constant" else SCHEDULE_PRESETS[name].factory(
             steps, **self.schedule_params())
         return simulate_hike_2d(self.landscape_dropdown.value, self.lr_slider.value,
@@ -160,7 +186,9 @@ class HikerMapWidget(widgets.VBox):
                                for p in preset.params}
         for control in self.param_controls.values():
             control.observe(self._on_change, "value")
-        self.params_box.children = tuple(self.param_controls.values())
+        self.params_box.children = tuple(
+            part for name, control in self.param_controls.items()
+            for part in (control, access.number_box(control, name)))
         helps = [f"<b>{html.escape(p.name)}</b>: {html.escape(p.help)}" for p in preset.params
                  if p.help]
         self.help.value = (f'<small style="color:#555">{"<br>".join([*helps, NOISE_HELP])}'
@@ -205,20 +233,33 @@ class HikerMapWidget(widgets.VBox):
         heights = np.array([[land.altitude(x, y) for x in xs] for y in ys])
         world.contourf(xs, ys, heights, levels=14, cmap="Greys_r", alpha=0.55)
         world.contour(xs, ys, heights, levels=14, colors="0.45", linewidths=0.5)
+        label = {"textcoords": "offset points", "fontsize": 9, "ha": "center"}
         if land.river is not None:
             world.plot(xs, [land.river(x) for x in xs], color="#1f6feb", lw=2.5, alpha=0.7)
+            x = land.x_range[0] + 0.75 * (land.x_range[1] - land.x_range[0])
+            world.annotate("river", (x, land.river(x)), xytext=(0, -18), color="#0a3069",
+                           bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.7},
+                           **label)
         elif land.floor is not None:
             world.plot(*land.floor, marker="+", color="k", ms=10)
+            world.annotate("valley floor", land.floor, xytext=(0, -18), **label)
+        world.plot(*land.start, marker="o", ms=7, mfc="none", mec="k", ls="none")
+        world.annotate("start", land.start, xytext=(0, 8), **label)
         world.set(xlim=land.x_range, ylim=land.y_range, title=land.title, xlabel="x (along)",
                   ylabel="y (across)")
+        base = self._base_words()
         lr_ax.set(yscale="log", xlim=(0, steps), ylim=(LR_RANGE[0] / 2, LR_RANGE[1] * 2),
-                  xlabel="step", ylabel="LR (log scale)")
+                  xlabel="step", ylabel="LR (log scale)", title="LR at each step")
         height_ax.set(yscale="log", xlim=(0, steps), ylim=HEIGHT_RANGE, xlabel="step",
-                      ylabel="height above the " + ("river" if land.river else "floor"))
+                      ylabel="height (log scale)", title=f"height above the {base}")
         for ax in (lr_ax, height_ax):
             ax.grid(alpha=0.3)
         (self._trail,) = world.plot([], [], "o-", ms=2.5, lw=0.8, color="#bc4c00", alpha=0.8)
         (self._hiker,) = world.plot([], [], ls="none", ms=13, mec="black", clip_on=False)
+        world.legend([Line2D([], [], ls="none", marker="o", ms=8, mfc="0.1", mec="black"),
+                      Line2D([], [], marker="o", ms=2.5, lw=0.8, color="#bc4c00")],
+                     ["hiker (its shape and colour give the outcome)", "footsteps"],
+                     loc="lower right", fontsize=7, framealpha=0.8)
         (self._lr_line,) = lr_ax.plot([], [], "-", color="#0969da", lw=1.5)
         (self._edge_line,) = lr_ax.plot([], [], ls="--", color="0.45", lw=1)
         (self._height_line,) = height_ax.plot([], [], "-", color="#8250df", lw=1.2)
@@ -253,11 +294,30 @@ class HikerMapWidget(widgets.VBox):
                    for h in hike.heights[:frame + 1] if math.isfinite(h)]
         self._height_line.set_data(range(len(heights)), heights)
         self._frame = frame
-        self.overlay.value = self._svg.svg(
+        x, y = hike.positions[frame]
+        where = (f"{word.lower()}: {hike.story}" if done
+                 else f"the hiker at step {frame}, at ({x:.3g}, {y:.3g})")
+        self.overlay.value = access.svg_label(self._svg.svg(
             [*(self._svg.line(line) for line in self._moving),
              self._svg.text(0.99, 0.95, self._world, f"{symbol} {word}" if done else
-                            f"step {frame}", colour, 11)])
+                            f"step {frame}", colour, 11)]),
+            f"{self.picture_words()} The hike so far, {where}")
         self.status.value = self._status_html(frame)
+
+    def _base_words(self) -> str:
+        """What the height is measured above on this map: "river" or "valley floor"."""
+        return "river" if self._land().river is not None else "valley floor"
+
+    def _land(self) -> Any:
+        """The map the landscape control picks."""
+        return LANDSCAPES_2D[self.landscape_dropdown.value]
+
+    def picture_words(self) -> str:
+        """The picture in words, the name a screen reader reads for it."""
+        land, base = self._land(), self._base_words()
+        return (f"The hiker's map, {land.title}: contour lines of altitude, with the {base} "
+                f"and the starting position, 'start', marked; below it, the LR and the height "
+                f"above the {base} at each step.")
 
     def off_map(self) -> str:
         """Where the hike left the drawn stretch of the map, in words ("" if it never did)."""
@@ -281,13 +341,17 @@ class HikerMapWidget(widgets.VBox):
                             f"uses LR = {lr:.3g}.")
         word, symbol, _, colour = MAP_LOOKS[hike.outcome]
         sample = f" (noise {hike.noise:g}, sample {hike.seed})" if hike.noise else ""
+        said = (f"LR {self.lr_slider.value:.3g}, {html.escape(self.schedule_dropdown.value)} "
+                "schedule: ")
         edge = hike.landscape.edge_lr(min(self.momentum_slider.value, 0.999))
         off = self.off_map()
         off = f"<br><small>{html.escape(off)}</small>" if off else ""
-        return notes + (
+        # A polite live region: a screen reader says the LR and the outcome after each change.
+        symbol = access.hidden_from_readers(symbol)
+        return access.live_status(notes + said + (
             f'<span style="color:{colour}"><b>{symbol} {word}</b></span> '
             f"{html.escape(hike.story)}{sample}<br><small style=\"color:#555\">Dashed line: the "
-            f"edge 2(1+μ)/a_sharp = {edge:.3g}, set by the steep direction.</small>{off}")
+            f"edge 2(1+μ)/a_sharp = {edge:.3g}, set by the steep direction.</small>{off}"))
 
     def _png(self) -> bytes:
         rgb = Image.frombuffer("RGBA", self._canvas.get_width_height(),
@@ -309,7 +373,8 @@ class HikerMapWidget(widgets.VBox):
         data = view_bundle(self, **kwargs)
         png = base64.b64encode(self.composite_png()).decode("ascii")
         data["image/png"] = png
-        data["text/html"] = (f'<img src="data:image/png;base64,{png}" '
-                             f'alt="{html.escape(self.hike.story)}"/><p>{self.status.value}</p>')
+        alt = html.escape(f"{self.picture_words()} {self.hike.story}", quote=True)
+        data["text/html"] = (f'<img src="data:image/png;base64,{png}" alt="{alt}"/>'
+                             f"<div>{self.status.value}</div>")
         data["text/plain"] = f"HikerMapWidget: {self.hike.story}"
         return data

@@ -6,7 +6,9 @@ import base64
 
 import ipywidgets as widgets
 import pytest
+from test_widget_access import assert_every_control_is_named
 
+from course_utils import prewarm
 from course_utils.hiker_map import LANDSCAPES_2D
 from course_utils.hiker_map_widget import HikerMapWidget
 from course_utils.schedules import SCHEDULE_PRESETS
@@ -109,3 +111,86 @@ def test_bad_arguments_get_clear_errors():
     w = HikerMapWidget(lr=50.0)
     assert w.lr_slider.value == pytest.approx(10.0)
     assert "outside its slider&#x27;s range" in w.status.value and w.hike.outcome == "fell"
+
+
+def test_every_control_has_a_name_whatever_the_schedule():
+    w = HikerMapWidget()
+    for name in ("constant", "warm_restarts", "onecycle", "plateau", "wsd"):
+        w.schedule_dropdown.value = name
+        assert_every_control_is_named(w)
+        boxes = [c for c in w.params_box.children if isinstance(c, widgets.BoundedFloatText
+                                                                    | widgets.BoundedIntText)]
+        assert [b.description for b in boxes] == list(w.param_controls)
+    assert w.lr_box.description == "learning rate (LR)" and w.steps_box.description == "steps"
+
+
+def test_the_number_boxes_set_the_sliders_and_the_hike():
+    w = HikerMapWidget(lr=0.5)
+    assert w.lr_box.value == pytest.approx(0.5)  # the value, not the slider's exponent
+    w.lr_box.value = 0.3  # typed: exactly this LR
+    assert w.lr_slider.value == 0.3 and w.hike.lrs[0] == 0.3
+    w.momentum_box.value = 0.9
+    assert w.momentum_slider.value == 0.9 and w._edge_line.get_ydata()[0] == pytest.approx(1.9)
+    w.steps_box.value = 40
+    assert w.hike.steps == 40 and w.play.max == 40
+    w.lr_box.value = 50.0  # beyond the range: the box and the slider stop at its end
+    assert w.lr_slider.value == 10.0 and w.hike.outcome == "fell"
+
+
+def test_the_status_is_a_polite_live_region_that_says_the_lr_and_the_outcome():
+    w = HikerMapWidget(lr=0.5)
+    w.lr_slider.value = 0.4
+    status = w.status.value
+    assert 'aria-live="polite"' in status and 'role="status"' in status
+    assert "LR 0.4, constant schedule:" in status and "VALLEY" in status
+    assert '<span aria-hidden="true">✔</span>' in status  # the symbol only repeats the word
+    w.schedule_dropdown.value = "cosine"
+    assert "LR 0.4, cosine schedule:" in w.status.value
+    # A frame of Play is not announced (it would talk over itself 20 times a second).
+    w.play.value = 1
+    assert "aria-live" not in w.status.value and "Step 1 of" in w.status.value
+
+
+def test_play_has_labelled_controls():
+    w = HikerMapWidget()
+    toggle, stop, repeat, play = w.play_row.children
+    assert w.play_row in w.children and w.play not in w.children
+    assert "hiker-play" in w.play_row._dom_classes
+    assert play is w.play and play.layout.display == "none"
+    assert (toggle.description, stop.description, repeat.description) == (
+        "play the hike", "stop", "repeat")
+    playing = "playing" if "playing" in w.play.trait_names() else "_playing"  # 7.7: _playing
+    toggle.value = True
+    assert getattr(w.play, playing) is True and toggle.description == "pause"
+    w.play.value = 5
+    stop.click()
+    assert getattr(w.play, playing) is False and w.play.value == w.play.min
+
+
+@pytest.mark.parametrize(("landscape", "base"), [("valley", "valley floor"),
+                                                 ("river", "river")])
+def test_the_picture_names_the_hiker_the_start_and_the_floor(landscape, base):
+    w = HikerMapWidget(landscape=landscape)
+    texts = [t.get_text() for t in w._world.texts]
+    legend = [t.get_text() for t in w._world.get_legend().get_texts()]
+    assert base in texts and "start" in texts
+    assert any(t.startswith("hiker") for t in legend)
+    titles = [ax.get_title() for ax in w._figure.axes]
+    assert "LR at each step" in titles and f"height above the {base}" in titles
+    assert 'role="img" aria-label="The hiker&#x27;s map, ' in w.overlay.value
+    assert f"the {base} and the starting position, &#x27;start&#x27;, marked" in w.overlay.value
+    assert "The hike so far, " in w.overlay.value
+    w.play.value = 3
+    assert "The hike so far, the hiker at step 3, at (" in w.overlay.value
+    assert not (w.image.traits().get("tooltip") and w.image.tooltip)  # breaks ipywidgets 8.1
+    assert "starting position" in w._repr_mimebundle_()["text/html"]
+
+
+def test_it_warms_torch_up_as_the_one_dimensional_hiker_does(monkeypatch):
+    calls = []
+    monkeypatch.setattr(prewarm, "start_after_cell", lambda: calls.append("start"))
+    monkeypatch.setattr(prewarm, "wait", lambda timeout=None: calls.append("wait"))
+    w = HikerMapWidget()  # the constant preset steps no scheduler: nothing to wait for
+    assert calls == ["start"]
+    w.schedule_dropdown.value = "cosine"
+    assert "wait" in calls and w.hike.lrs[-1] < 1e-3
