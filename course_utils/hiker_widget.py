@@ -315,7 +315,7 @@ class HikerWidget(widgets.VBox):
         self.resample_button.disabled = not self.noise_slider.value
         self.hike = self._simulate()
         self._quiet = True
-        self.play.playing = False
+        access.stop_playing(self.play)
         self.play.max = max(self.hike.steps, 1)
         self.play.value = self.play.max
         self._quiet = False

@@ -107,6 +107,11 @@ def _play_trait(play: widgets.Play, name: str) -> str:
     return name if name in play.trait_names() else f"_{name}"
 
 
+def stop_playing(play: widgets.Play) -> None:
+    """Pause `play`, on ipywidgets 7.7 (`_playing`) as on 8 (`playing`)."""
+    setattr(play, _play_trait(play, "playing"), False)
+
+
 def play_controls(play: widgets.Play, what: str = "the hike") -> widgets.HBox:
     """Labelled Play / pause, stop and repeat controls driving `play`, which is then hidden.
 
@@ -132,7 +137,7 @@ def play_controls(play: widgets.Play, what: str = "the hike") -> widgets.HBox:
         words()
 
     def on_stop(_button: Any) -> None:
-        setattr(play, playing, False)
+        stop_playing(play)
         play.value = play.min
 
     toggle.observe(from_toggle, "value")

@@ -194,3 +194,13 @@ def test_it_warms_torch_up_as_the_one_dimensional_hiker_does(monkeypatch):
     assert calls == ["start"]
     w.schedule_dropdown.value = "cosine"
     assert "wait" in calls and w.hike.lrs[-1] < 1e-3
+
+
+def test_moving_a_slider_pauses_play_on_every_ipywidgets():
+    from course_utils.hiker_map_widget import HikerMapWidget
+
+    hiker = HikerMapWidget(landscape="valley")
+    trait = "playing" if "playing" in hiker.play.trait_names() else "_playing"
+    setattr(hiker.play, trait, True)
+    hiker.lr_slider.value = hiker.lr_slider.value / 2
+    assert getattr(hiker.play, trait) is False

@@ -282,3 +282,11 @@ def test_composite_png_holds_the_whole_figure(hiker):
     still = Image.open(io.BytesIO(bytes(hiker.image.value))).convert("RGB")
     whole = Image.open(io.BytesIO(hiker.composite_png())).convert("RGB")
     assert still.size == whole.size and ImageChops.difference(still, whole).getbbox() is not None
+
+
+def test_moving_a_slider_pauses_play_on_every_ipywidgets(hiker):
+    # ipywidgets 7.7 names Play's trait `_playing`, 8 names it `playing`: both must pause.
+    trait = "playing" if "playing" in hiker.play.trait_names() else "_playing"
+    setattr(hiker.play, trait, True)
+    hiker.lr_slider.value = hiker.lr_slider.value / 2
+    assert getattr(hiker.play, trait) is False
