@@ -11,7 +11,7 @@ from typing import Any
 from torch import nn
 from torch.optim import Optimizer
 
-from .arguments import whole_number
+from .arguments import MAX_STEPS, seed_value, step_count, whole_number
 from .data import make_loaders
 from .models import MODELS, make_model
 from .plotting import compare_runs
@@ -86,7 +86,7 @@ def compare_recipes(
 ) -> Comparison:
     """Train every recipe once per seed on the same data and budget, quietly."""
     _check_recipes(recipes)
-    epochs = whole_number("epochs", epochs, low=1)
+    epochs = step_count("epochs", epochs, low=1)
     accepts = "seeds must be a non-empty list of whole numbers such as (0, 1, 2)"
     if isinstance(seeds, (str, bytes)) or not isinstance(seeds, Sequence):
         raise TypeError(f"{accepts}, not {seeds!r}.")
@@ -94,8 +94,8 @@ def compare_recipes(
         raise ValueError(f"{accepts}, not an empty one.")
     if not isinstance(model, str) or model not in MODELS:
         raise ValueError(f"model must be one of {sorted(MODELS)}, not {model!r}.")
-    seeds = [whole_number("each seed", seed) for seed in seeds]
-    batch_size = whole_number("batch_size", batch_size, low=1)
+    seeds = [seed_value("each seed", seed) for seed in seeds]
+    batch_size = whole_number("batch_size", batch_size, low=1, high=MAX_STEPS)
     result = Comparison(epochs=epochs, seeds=tuple(seeds))
     for seed in seeds:
         loaders = make_loaders(batch_size=batch_size, seed=seed, train_size=train_size)

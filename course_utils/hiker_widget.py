@@ -29,7 +29,8 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from PIL import Image
 
-from course_utils.hiker import LANDSCAPES, Hike, _number, _whole, simulate_hike
+from course_utils.arguments import real_number, seed_value
+from course_utils.hiker import LANDSCAPES, Hike, _whole, simulate_hike
 from course_utils.schedules import SCHEDULE_PRESETS, Param
 from course_utils.svg_overlay import SvgOverlay
 from course_utils.widget_bundle import view_bundle
@@ -121,13 +122,13 @@ class HikerWidget(widgets.VBox):
         schedule = _choice("schedule", schedule, SCHEDULE_PRESETS)
         land = LANDSCAPES[landscape]
         self._notes: list[str] = []
-        lr = self._fit("lr", _number("lr", lr), *LR_RANGE)
+        lr = self._fit("lr", real_number("lr", lr), *LR_RANGE)
         steps = int(self._fit("steps", _whole("steps", steps), *STEPS_RANGE))
-        momentum = self._fit("momentum", _number("momentum", momentum), *MOMENTUM_RANGE)
-        noise = self._fit("noise", _number("noise", noise), *NOISE_RANGE)
+        momentum = self._fit("momentum", real_number("momentum", momentum), *MOMENTUM_RANGE)
+        noise = self._fit("noise", real_number("noise", noise), *NOISE_RANGE)
         start = land.start if start is None else self._fit(
-            "start", _number("start", start), *land.x_range)
-        self.seed = _whole("seed", seed)
+            "start", real_number("start", start), *land.x_range)
+        self.seed = seed_value("seed", seed)
         self.landscape_dropdown = widgets.Dropdown(
             options=list(LANDSCAPES), value=landscape, description="landscape"
         )
@@ -202,7 +203,7 @@ class HikerWidget(widgets.VBox):
                             f"its parameters are: {names}.")
         for name, value in params.items():
             control = self.param_controls[name]
-            control.value = self._fit(name, _number(name, value), control.min, control.max)
+            control.value = self._fit(name, real_number(name, value), control.min, control.max)
         self._opening = False
         self.hike = self._simulate()
         self._show(self.hike.steps)
@@ -295,7 +296,10 @@ class HikerWidget(widgets.VBox):
         self._quiet = False
         self._show(self.hike.steps)
 
-    def _on_schedule(self, _change: Any) -> None:
+    def _on_schedule(self, change: Any) -> None:
+        if change["new"] is None:  # a dropdown emptied from code: keep the schedule shown
+            self.schedule_dropdown.value = change["old"]
+            return
         self._build_params()
         self._on_change()
 
@@ -305,6 +309,9 @@ class HikerWidget(widgets.VBox):
         self._on_change()
 
     def _on_landscape(self, change: Any) -> None:
+        if change["new"] is None:  # a dropdown emptied from code: keep the landscape shown
+            self.landscape_dropdown.value = change["old"]
+            return
         land = LANDSCAPES[change["new"]]
         lo, hi = land.x_range
         self.start_slider.unobserve(self._on_change, "value")
