@@ -69,8 +69,8 @@ def _memory(text: str) -> int:
     value = int(_positive(int)(text))
     if value < MIN_MEMORY_MB:
         raise argparse.ArgumentTypeError(
-            f"{value} MB is too little: importing torch and training need at least "
-            f"{MIN_MEMORY_MB} MB, got {text!r}")
+            f"{value} MB is too little: a lesson's kernel (torch, training, figures) needs "
+            f"at least {MIN_MEMORY_MB} MB, got {text!r}")
     return value
 
 

@@ -29,7 +29,7 @@ from itertools import pairwise
 
 from torch.optim import lr_scheduler as lrs
 
-from course_utils.arguments import learning_rate, seed_value, step_count
+from course_utils.arguments import seed_value, step_count
 from course_utils.schedules import (
     SCHEDULE_PRESETS,
     Scheduler,
@@ -376,7 +376,6 @@ def simulate_hike(
     land = _landscape(landscape)
     lr, momentum, noise = _number("lr", lr), _number("momentum", momentum), _number("noise", noise)
     steps, seed = step_count("steps", steps), seed_value("seed", seed)
-    lr = learning_rate("lr", lr)
     if not lr >= 0:
         raise ValueError(f"lr must be a number >= 0; got lr={lr}.")
     if not 0 <= momentum < 1:

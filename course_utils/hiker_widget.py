@@ -29,8 +29,8 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from PIL import Image
 
-from course_utils.arguments import real_number, seed_value
-from course_utils.hiker import LANDSCAPES, Hike, _whole, simulate_hike
+from course_utils.arguments import seed_value
+from course_utils.hiker import LANDSCAPES, Hike, _number, _whole, simulate_hike
 from course_utils.schedules import SCHEDULE_PRESETS, Param
 from course_utils.svg_overlay import SvgOverlay
 from course_utils.widget_bundle import view_bundle
@@ -122,12 +122,12 @@ class HikerWidget(widgets.VBox):
         schedule = _choice("schedule", schedule, SCHEDULE_PRESETS)
         land = LANDSCAPES[landscape]
         self._notes: list[str] = []
-        lr = self._fit("lr", real_number("lr", lr), *LR_RANGE)
+        lr = self._fit("lr", _number("lr", lr), *LR_RANGE)
         steps = int(self._fit("steps", _whole("steps", steps), *STEPS_RANGE))
-        momentum = self._fit("momentum", real_number("momentum", momentum), *MOMENTUM_RANGE)
-        noise = self._fit("noise", real_number("noise", noise), *NOISE_RANGE)
+        momentum = self._fit("momentum", _number("momentum", momentum), *MOMENTUM_RANGE)
+        noise = self._fit("noise", _number("noise", noise), *NOISE_RANGE)
         start = land.start if start is None else self._fit(
-            "start", real_number("start", start), *land.x_range)
+            "start", _number("start", start), *land.x_range)
         self.seed = seed_value("seed", seed)
         self.landscape_dropdown = widgets.Dropdown(
             options=list(LANDSCAPES), value=landscape, description="landscape"
@@ -203,7 +203,7 @@ class HikerWidget(widgets.VBox):
                             f"its parameters are: {names}.")
         for name, value in params.items():
             control = self.param_controls[name]
-            control.value = self._fit(name, real_number(name, value), control.min, control.max)
+            control.value = self._fit(name, _number(name, value), control.min, control.max)
         self._opening = False
         self.hike = self._simulate()
         self._show(self.hike.steps)

@@ -10,6 +10,7 @@ optimizer than the one it was given.
 from __future__ import annotations
 
 import copy
+import numbers
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -28,7 +29,11 @@ SchedulerFactory = Callable[[Optimizer], Scheduler]
 
 def dummy_optimizer(base_lr: float = 0.1, momentum: float = 0.9) -> torch.optim.SGD:
     """A one-parameter SGD optimizer with momentum, for building schedulers on."""
-    base_lr = learning_rate("base_lr", base_lr)
+    # Any LR from 0 up, even an infinite one: the hiker shows what an absurd LR does.
+    if isinstance(base_lr, bool) or not isinstance(base_lr, numbers.Real):
+        raise TypeError(f"base_lr must be a number of 0 or more, not {type(base_lr).__name__}.")
+    if not base_lr >= 0:
+        raise ValueError(f"base_lr must be a number of 0 or more, not {base_lr!r}.")
     momentum = real_number("momentum", momentum, low=0, high=1, high_open=True)
     return torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=base_lr, momentum=momentum)
 

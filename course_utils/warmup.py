@@ -83,8 +83,10 @@ def _whole(name: str, value: Any, least: int) -> int:
     if not isinstance(value, numbers.Integral) and not float(value).is_integer():
         raise ValueError(f"{name} must be a whole number of steps, got {value!r}: "
                          f"round it first, e.g. {name}=round({value!r}) = {round(value)}.")
-    if value < least or value > MAX_STEPS:
-        raise ValueError(f"{name} must be from {least} to {MAX_STEPS:,}, got {value!r}.")
+    if value < least:
+        raise ValueError(f"{name} must be {least} or more, got {value!r}.")
+    if value > MAX_STEPS:
+        raise ValueError(f"{name} must be at most {MAX_STEPS:,}, got {value!r}.")
     return int(value)
 
 

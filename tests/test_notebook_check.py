@@ -475,14 +475,14 @@ def test_bad_limits_are_refused_clearly(flag: list[str], tmp_path: Path,
     assert "expected a number" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("memory", ["1023", "512", "1"])
+@pytest.mark.parametrize("memory", ["1535", "1024", "1"])
 def test_a_memory_limit_too_small_for_torch_is_refused_naming_the_minimum(
     memory: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     with pytest.raises(SystemExit) as stop:
         main(["check", str(tmp_path / "x.ipynb"), "--memory", memory])
     assert stop.value.code == 2
-    assert "need at least 1024 MB" in capsys.readouterr().err
+    assert "needs at least 1536 MB" in capsys.readouterr().err
 
 
 def test_every_lesson01_exercise_is_in_the_table() -> None:
