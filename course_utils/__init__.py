@@ -1,6 +1,7 @@
 """course_utils: the small library behind the learning-rate scheduler course.
 
-The learner's library sits here, one module per concern: `data`, `models`, `schedules`
+The learner's library sits here, one module per concern: `data`, `models`, `text_data`
+and `char_lm` (lesson 08's language model), `schedules`
 (+ `warmup`), `training`, `experiments`, `plotting`, `hiker` (model) and `hiker_widget`
 (view), `range_test`, `plateau` (model) and `plateau_widget` (view), `lint`, `param_trace`
 and `distributed`. Two wings stand beside it: `grader` (the exercises, their checks,
@@ -28,6 +29,12 @@ _EXPORTS: dict[str, str] = {
     "TinyMLP": "models",
     "TinyCNN": "models",
     "make_model": "models",
+    # the tiny language model and its text (lesson 08)
+    "load_text": "text_data",
+    "make_text_loaders": "text_data",
+    "CharMLP": "char_lm",
+    "make_char_lm": "char_lm",
+    "generate": "char_lm",
     # schedules
     "preview_schedule": "schedules",
     "SCHEDULE_PRESETS": "schedules",

@@ -21,7 +21,9 @@ from .training import History, train
 # returns (optimizer, scheduler or None, step_every).
 Recipe = Callable[[nn.Module, int, int], tuple[Optimizer, Any, str]]
 # What the table can summarise over the seeds: a number per run.
-STAT_METRICS = ("final_val_acc", "best_val_acc")
+STAT_METRICS = ("final_val_acc", "best_val_acc", "final_val_loss", "best_val_loss")
+# The tiny language model of lesson 08, trained on TinyLang instead of the digits.
+LANGUAGE_MODEL = "char_lm"
 
 
 @dataclass
@@ -31,6 +33,7 @@ class Comparison:
     runs: dict[str, list[History]] = field(default_factory=dict)
     epochs: int = 0
     seeds: tuple[int, ...] = ()
+    metric: str = "final_val_acc"  # what the printed table shows
 
     def stats(self, metric: str = "final_val_acc") -> dict[str, tuple[float, float, float, float]]:
         """Per recipe: mean, standard deviation, min and max of `metric` over the seeds."""
@@ -44,19 +47,32 @@ class Comparison:
             out[name] = (statistics.fmean(values), spread, min(values), max(values))
         return out
 
-    def table(self, metric: str = "final_val_acc") -> list[tuple[str, str, str, str]]:
-        """Rows of (recipe, mean ± sd, range, diverged runs), best mean first, rounded."""
+    def table(self, metric: str | None = None) -> list[tuple[str, str, str, str]]:
+        """Rows of (recipe, mean ± sd, range, diverged runs), best mean first, rounded.
+
+        `metric` defaults to the comparison's own (accuracy for the digits, validation
+        loss for the language model); a loss is best lowest, an accuracy highest.
+        """
+        metric = self.metric if metric is None else metric
         rows = []
         stats = self.stats(metric)
-        for name in sorted(stats, key=lambda n: -_nan_low(stats[n][0])):
+        loss = metric.endswith("loss")
+        show = "{:.3f}".format if loss else "{:.1%}".format
+
+        def rank(name: str) -> float:  # best first, a NaN mean last
+            mean = stats[name][0]
+            return math.inf if math.isnan(mean) else (mean if loss else -mean)
+
+        for name in sorted(stats, key=rank):
             mean, sd, lo, hi = stats[name]
             fell = sum(h.diverged for h in self.runs[name])
-            rows.append((name, f"{mean:.1%} ± {sd:.1%}", f"{lo:.1%} to {hi:.1%}",
+            rows.append((name, f"{show(mean)} ± {show(sd)}", f"{show(lo)} to {show(hi)}",
                          f"{fell}/{len(self.runs[name])}"))
         return rows
 
     def __str__(self) -> str:
-        head = ("recipe", f"val acc after {self.epochs} epochs", "range", "diverged")
+        what = "val loss" if self.metric.endswith("loss") else "val acc"
+        head = ("recipe", f"{what} after {self.epochs} epochs", "range", "diverged")
         rows = [head, *self.table()]
         widths = [max(len(r[i]) for r in rows) for i in range(4)]
         lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in rows]
@@ -71,10 +87,6 @@ class Comparison:
         return compare_runs(self.runs, metric, ax=ax)
 
 
-def _nan_low(value: float) -> float:
-    return -math.inf if math.isnan(value) else value
-
-
 def compare_recipes(
     recipes: Mapping[str, Recipe],
     *,
@@ -84,7 +96,12 @@ def compare_recipes(
     batch_size: int = 64,
     train_size: int | None = None,
 ) -> Comparison:
-    """Train every recipe once per seed on the same data and budget, quietly."""
+    """Train every recipe once per seed on the same data and budget, quietly.
+
+    `model` is a digits model ("mlp", "cnn") or "char_lm", the tiny language model on
+    TinyLang (`batch_size` then counts windows of 64 characters; its table shows the
+    validation loss). A recipe may return a schedule-free optimizer with no scheduler.
+    """
     _check_recipes(recipes)
     epochs = step_count("epochs", epochs, low=1)
     accepts = "seeds must be a non-empty list of whole numbers such as (0, 1, 2)"
@@ -92,15 +109,27 @@ def compare_recipes(
         raise TypeError(f"{accepts}, not {seeds!r}.")
     if not seeds:
         raise ValueError(f"{accepts}, not an empty one.")
-    if not isinstance(model, str) or model not in MODELS:
-        raise ValueError(f"model must be one of {sorted(MODELS)}, not {model!r}.")
+    kinds = [*sorted(MODELS), LANGUAGE_MODEL]
+    if not isinstance(model, str) or model not in kinds:
+        raise ValueError(f"model must be one of {kinds}, not {model!r}.")
+    if model == LANGUAGE_MODEL and train_size is not None:
+        raise ValueError("train_size picks a subset of the digits; the language model "
+                         f"({LANGUAGE_MODEL!r}) always trains on all of TinyLang: leave it None.")
     seeds = [seed_value("each seed", seed) for seed in seeds]
     batch_size = whole_number("batch_size", batch_size, low=1, high=MAX_STEPS)
-    result = Comparison(epochs=epochs, seeds=tuple(seeds))
+    language = model == LANGUAGE_MODEL
+    result = Comparison(epochs=epochs, seeds=tuple(seeds),
+                        metric="final_val_loss" if language else "final_val_acc")
     for seed in seeds:
-        loaders = make_loaders(batch_size=batch_size, seed=seed, train_size=train_size)
+        if language:
+            from .char_lm import make_char_lm
+            from .text_data import make_text_loaders
+
+            loaders = make_text_loaders(batch_size=batch_size, seed=seed)
+        else:
+            loaders = make_loaders(batch_size=batch_size, seed=seed, train_size=train_size)
         for name, recipe in recipes.items():
-            net = make_model(model, seed=seed)
+            net = make_char_lm(seed=seed) if language else make_model(model, seed=seed)
             made = recipe(net, epochs, len(loaders[0]))
             if not (isinstance(made, tuple) and len(made) == 3):
                 raise TypeError(f"recipe {name!r} must return (optimizer, scheduler or None, "

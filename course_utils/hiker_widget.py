@@ -11,7 +11,10 @@ get the whole figure as one PNG. The axes never rescale: the LR axis is
 logarithmic and spans the whole LR slider.
 
 It uses only what ipywidgets 7.7 and 8 both know (no `tooltip=`): help text
-sits in a small HTML line under the controls.
+sits in a small HTML line under the controls. Every control has a name a screen reader
+reads (`course_utils.widget_access`): each slider has a labelled number box beside it,
+Play has labelled controls, and the status line is a polite live region that says the LR
+and the outcome in words after each change.
 """
 
 from __future__ import annotations
@@ -29,6 +32,8 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from PIL import Image
 
+from course_utils import prewarm
+from course_utils import widget_access as access
 from course_utils.arguments import seed_value
 from course_utils.hiker import LANDSCAPES, Hike, _number, _whole, simulate_hike
 from course_utils.schedules import SCHEDULE_PRESETS, Param
@@ -42,6 +47,8 @@ STEPS_RANGE = (1, 1000)
 PLAY_INTERVAL_MS = 50  # Play's tick: 20 frames a second
 FIGURE_PX = (600, 368)  # the figure's size in pixels: 7.5 x 4.6 inches at 80 dpi
 PNG_COLOURS = 128  # a palette this size draws the figure with no visible loss
+PICTURE_WORDS = ("The hiker's mountain: altitude against position x, with the valley floor "
+                 "marked; below it, the LR and the altitude at each step.")
 NOISE_HELP = (
     "<b>noise</b>: how far each stride's gradient scatters around the true slope, as a "
     "mini-batch gradient does (0: the exact gradient). <b>new noise sample</b>: the same "
@@ -69,7 +76,7 @@ def _choice(name: str, value: object, options: dict[str, Any]) -> str:
 
 
 def _param_control(param: Param, steps: int) -> widgets.Widget:
-    """A slider for one preset parameter, its range scaled to the run length."""
+    """A slider for one preset parameter, its range scaled to the run length (box: `.box`)."""
     value, high = param.default_for(steps), param.high_for(steps)
     common = {
         "description": param.name,
@@ -129,6 +136,7 @@ class HikerWidget(widgets.VBox):
         start = land.start if start is None else self._fit(
             "start", _number("start", start), *land.x_range)
         self.seed = seed_value("seed", seed)
+        prewarm.start_after_cell()  # the first torch optimizer's imports, paid while one reads
         self.landscape_dropdown = widgets.Dropdown(
             options=list(LANDSCAPES), value=landscape, description="landscape"
         )
@@ -154,7 +162,8 @@ class HikerWidget(widgets.VBox):
         )
         lo, hi = land.x_range
         self.start_slider = widgets.FloatSlider(
-            value=start, min=lo, max=hi, step=0.05, description="start"
+            value=start, min=lo, max=hi, step=0.05, description="start at x",
+            style={"description_width": "initial"},
         )
         self.momentum_slider = widgets.FloatSlider(
             value=momentum, min=MOMENTUM_RANGE[0], max=MOMENTUM_RANGE[1], step=0.01,
@@ -183,14 +192,23 @@ class HikerWidget(widgets.VBox):
             ),
         )
         self.status = widgets.HTML()
+        # A labelled number box beside each slider: the name a screen reader reads, the
+        # readout, and a place to type an exact value.
+        self.lr_box, self.momentum_box, self.steps_box, self.start_box, self.noise_box = (
+            access.number_box(slider, name) for slider, name in [
+                (self.lr_slider, "learning rate (LR)"), (self.momentum_slider, "momentum"),
+                (self.steps_slider, "steps"), (self.start_slider, "starting position x"),
+                (self.noise_slider, "noise")])
+        self.play_row = access.play_controls(self.play, "the hike")
         # Stable CSS hooks for the browser test and for anyone styling the lesson.
         self.lr_slider.add_class("hiker-lr-slider")
         self.noise_slider.add_class("hiker-noise-slider")
-        self.play.add_class("hiker-play")
+        self.play_row.add_class("hiker-play")
+        self.lr_box.add_class("hiker-lr-box")
         self.image.add_class("hiker-image")
         self.overlay.add_class("hiker-overlay")
         self.status.add_class("hiker-status")
-        self.params_box = widgets.HBox()
+        self.params_box = widgets.HBox(layout=widgets.Layout(flex_flow="row wrap"))
         self.param_controls: dict[str, widgets.Widget] = {}
         self._quiet = False
         self._opening = True  # controls set while the widget opens do not redraw
@@ -216,15 +234,19 @@ class HikerWidget(widgets.VBox):
         self.steps_slider.observe(self._on_steps, "value")
         self.landscape_dropdown.observe(self._on_landscape, "value")
         self.play.observe(self._on_play, "value")
+        wrap = widgets.Layout(flex_flow="row wrap")
         super().__init__(
             [
                 widgets.HBox([self.landscape_dropdown, self.schedule_dropdown]),
-                widgets.HBox([self.lr_slider, self.momentum_slider]),
-                widgets.HBox([self.steps_slider, self.start_slider]),
-                widgets.HBox([self.noise_slider, self.resample_button]),
+                widgets.HBox([self.lr_slider, self.lr_box, self.momentum_slider,
+                              self.momentum_box], layout=wrap),
+                widgets.HBox([self.steps_slider, self.steps_box, self.start_slider,
+                              self.start_box], layout=wrap),
+                widgets.HBox([self.noise_slider, self.noise_box, self.resample_button],
+                             layout=wrap),
                 self.params_box,
                 self.help,
-                self.play,
+                self.play_row,
                 self.picture,
                 self.status,
             ]
@@ -256,6 +278,8 @@ class HikerWidget(widgets.VBox):
         name = self.schedule_dropdown.value
         steps = self.steps_slider.value
         # The constant preset's ConstantLR(factor=1) never changes the LR: skip stepping it.
+        if name != "constant":
+            prewarm.wait()  # never import torch.optim's modules in two threads at once
         schedule = None if name == "constant" else SCHEDULE_PRESETS[name].factory(
             steps, **self.schedule_params())
         return simulate_hike(
@@ -275,7 +299,9 @@ class HikerWidget(widgets.VBox):
         self.param_controls = {p.name: _param_control(p, steps) for p in preset.params}
         for control in self.param_controls.values():
             control.observe(self._on_change, "value")
-        self.params_box.children = tuple(self.param_controls.values())
+        self.params_box.children = tuple(
+            part for name, control in self.param_controls.items()
+            for part in (control, access.number_box(control, name)))
         helps = [f"<b>{html.escape(p.name)}</b>: {html.escape(p.help)}" for p in preset.params
                  if p.help]
         self.help.value = (f'<small style="color:#555">{"<br>".join([*helps, NOISE_HELP])}'
@@ -340,15 +366,10 @@ class HikerWidget(widgets.VBox):
         mountain = fig.add_subplot(grid[0, :])
         lr_ax, alt_ax = fig.add_subplot(grid[1, 0]), fig.add_subplot(grid[1, 1])
         mountain.plot(*land.curve(), color="0.35", lw=2)
-        mountain.set(
-            xlim=land.x_range,
-            ylim=land.ylim,
-            title=land.title,
-            xlabel="position x",
-            ylabel="altitude",
-        )
+        mountain.set(xlim=land.x_range, ylim=land.ylim, title=land.title,
+                     xlabel="position x", ylabel="altitude")
         mountain.annotate(
-            "valley",
+            "valley floor",
             (land.floor, land.altitude(land.floor)),
             xytext=(0, -16),
             textcoords="offset points",
@@ -356,26 +377,26 @@ class HikerWidget(widgets.VBox):
             fontsize=9,
         )
         for dip in land.dips:
-            mountain.annotate(
-                "dip",
-                (dip, land.altitude(dip)),
-                xytext=(0, -16),
-                textcoords="offset points",
-                ha="center",
-                fontsize=9,
-            )
+            mountain.annotate("dip", (dip, land.altitude(dip)), xytext=(0, -16),
+                              textcoords="offset points", ha="center", fontsize=9)
         lr_ax.set(
+            title="LR at each step",
             yscale="log",
             xlim=(0, max(steps, 1)),
             ylim=(LR_RANGE[0] / 2, LR_RANGE[1] * 2),
             xlabel="step",
             ylabel="LR (log scale)",
         )
-        alt_ax.set(xlim=(0, max(steps, 1)), ylim=land.ylim, xlabel="step", ylabel="altitude")
+        alt_ax.set(xlim=(0, max(steps, 1)), ylim=land.ylim, xlabel="step", ylabel="altitude",
+                   title="altitude at each step")
         for ax in (mountain, lr_ax, alt_ax):
             ax.grid(alpha=0.3)
         (self._trail,) = mountain.plot([], [], "o-", ms=3, lw=0.8, color="0.2", alpha=0.6)
         (self._hiker,) = mountain.plot([], [], ls="none", ms=14, mec="black", clip_on=False)
+        mountain.legend([Line2D([], [], ls="none", marker="o", ms=8, mfc="0.1", mec="black"),
+                         Line2D([], [], marker="o", ms=3, lw=0.8, color="0.2")],
+                        ["hiker (its shape and colour give the outcome)", "footsteps"],
+                        loc="upper left", fontsize=7, framealpha=0.8)
         self._label = mountain.text(
             0.99,
             0.95,
@@ -446,10 +467,12 @@ class HikerWidget(widgets.VBox):
         self._draw_edge()
         self._frame = frame
         words = f"{symbol} {word}" if done else f"step {frame}"
-        self.overlay.value = self._svg.svg(
+        where = (f"{word.lower()}: {hike.story}" if done
+                 else f"the hiker at step {frame}, x = {xs[-1]:.3g}")
+        self.overlay.value = access.svg_label(self._svg.svg(
             [*(self._svg.line(line) for line in self._moving),
              self._svg.text(0.99, 0.95, self._mountain, words, colour, 11)]
-        )
+        ), f"{PICTURE_WORDS} The hike so far, {where}")
         self.status.value = self._status_html(frame)
 
     def composite_png(self) -> bytes:
@@ -550,13 +573,17 @@ class HikerWidget(widgets.VBox):
                             f"next stride uses LR = {lr:.3g}.")
         word, symbol, _, colour = LOOKS[hike.outcome]
         sample = f" (noise {hike.noise:g}, sample {hike.seed})" if hike.noise else ""
+        said = (f"LR {self.lr_slider.value:.3g}, {html.escape(self.schedule_dropdown.value)} "
+                "schedule: ")
         edge = self.edge_words()
         if edge:
             edge = f"<br><small style=\"color:#555\">Dashed line: {html.escape(edge)}.</small>"
-        return notes + (
+        # A polite live region: a screen reader says the LR and the outcome after each change.
+        symbol = access.hidden_from_readers(symbol)
+        return access.live_status(notes + said + (
             f'<span style="color:{colour}"><b>{symbol} {word}</b></span> '
             f"{html.escape(hike.story)}{sample}{edge}"
-        )
+        ))
 
     # ---- outside a live kernel --------------------------------------------
     def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
@@ -565,8 +592,9 @@ class HikerWidget(widgets.VBox):
         png = base64.b64encode(self.composite_png()).decode("ascii")
         data["image/png"] = png
         data["text/html"] = (
-            f'<img src="data:image/png;base64,{png}" alt="{html.escape(self.hike.story)}"/>'
-            f"<p>{self.status.value}</p>"
+            f'<img src="data:image/png;base64,{png}" alt="The hiker\'s walk on the '
+            f'{self.landscape_dropdown.value}: {html.escape(self.hike.story)}"/>'
+            f"<div>{self.status.value}</div>"
         )
         data["text/plain"] = f"HikerWidget: {self.hike.story}"
         return data

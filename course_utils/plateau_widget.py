@@ -3,7 +3,9 @@
 `plot_plateau` draws a `PlateauTrace` on an Axes; `PlateauWidget` wires one
 control per ReduceLROnPlateau parameter to `simulate_plateau` and shows the
 result as a full view beside a zoom on the epochs where the rule starts to
-matter. The model, `course_utils.plateau`, knows nothing of either.
+matter. The model, `course_utils.plateau`, knows nothing of either. Each slider has a
+labelled twin a screen reader can name (`course_utils.widget_access`), and the summary
+line is a polite live region.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from PIL import Image
 from .arguments import choice, learning_rate, numbers_list, real_number, whole_number
 from .plateau import PlateauTrace, scripted_losses, simulate_plateau
 from .plotting import course_style
+from .widget_access import live_status, number_box
 from .widget_bundle import view_bundle
 
 
@@ -170,8 +173,22 @@ class PlateauWidget(widgets.VBox):
                     self.cooldown, self.min_lr]
         for control in controls:
             control.observe(self._update, names="value")
+        # A labelled twin beside each slider: the name a screen reader reads, and the readout.
+        self.factor_box, self.patience_box, self.threshold_box, self.cooldown_box = (
+            number_box(s, s.description, digits=2, width="6em")
+            for s in (self.factor, self.patience, self.threshold, self.cooldown))
+        self.min_lr_choice = widgets.Dropdown(options=self.min_lr.options, value=self.min_lr.value,
+                                              description="min_lr",
+                                              style={"description_width": "0px"},
+                                              layout=widgets.Layout(width="6em"))
+        widgets.link((self.min_lr_choice, "value"), (self.min_lr, "value"))
+        self.min_lr.readout = False
+        rows = [widgets.HBox(pair) for pair in [
+            (self.factor, self.factor_box), (self.patience, self.patience_box),
+            (self.threshold, self.threshold_box), (self.threshold_mode,),
+            (self.cooldown, self.cooldown_box), (self.min_lr, self.min_lr_choice)]]
         self.children = [
-            widgets.HBox([widgets.VBox(controls[:3]), widgets.VBox(controls[3:])]),
+            widgets.HBox([widgets.VBox(rows[:3]), widgets.VBox(rows[3:])]),
             self.status,
             self.image,
         ]
@@ -188,7 +205,7 @@ class PlateauWidget(widgets.VBox):
         self.trace = simulate_plateau(self.losses, base_lr=self.base_lr, **self.settings())
         lines = [f"<b>{html.escape(self.trace.summary())}</b>"]
         lines += [html.escape(note) for note in self.notes]
-        self.status.value = "<br>".join(lines)
+        self.status.value = live_status("<br>".join(lines))
         self.image.value = render_png(self.trace)
 
     def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
@@ -198,6 +215,6 @@ class PlateauWidget(widgets.VBox):
         summary = html.escape(self.trace.summary())
         data["image/png"] = png
         data["text/html"] = (f'<img src="data:image/png;base64,{png}" alt="{summary}"/>'
-                             f"<p>{self.status.value}</p>")
+                             f"<div>{self.status.value}</div>")
         data["text/plain"] = "\n".join([self.trace.summary(), *self.notes])
         return data

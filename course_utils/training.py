@@ -51,6 +51,16 @@ class History:
         """The best validation accuracy of any epoch (NaN if none ran)."""
         return max(self.val_acc) if self.val_acc else math.nan
 
+    @property
+    def final_val_loss(self) -> float:
+        """Validation loss after the last epoch run (NaN if none ran)."""
+        return self.val_loss[-1] if self.val_loss else math.nan
+
+    @property
+    def best_val_loss(self) -> float:
+        """The lowest validation loss of any epoch (NaN if none ran)."""
+        return min(self.val_loss) if self.val_loss else math.nan
+
     def summary(self) -> str:
         """One line: epochs run, final losses and accuracy, or why the run stopped."""
         if self.diverged:
@@ -192,6 +202,20 @@ def _check_scheduler(scheduler: Any, optimizer: Optimizer) -> None:
                          f"{type(scheduler).__name__}(optimizer, ...).")
 
 
+def optimizer_mode(optimizer: Optimizer, mode: str) -> None:
+    """Put a schedule-free optimizer in "train" or "eval" mode; any other is left as it is.
+
+    A schedule-free optimizer (the `schedulefree` package) trains one set of weights and
+    evaluates another, their running average: `optimizer.train()` must come before the
+    training steps and `optimizer.eval()` before evaluating or saving. Optimizers without
+    those two methods (all of torch.optim) need neither, and nothing happens to them.
+    """
+    switch = getattr(optimizer, mode, None)
+    if callable(switch) and callable(getattr(optimizer, "train" if mode == "eval" else "eval",
+                                             None)):
+        switch()
+
+
 def _device(device: str | torch.device | None) -> torch.device:
     """`device` as a torch.device; None picks CUDA where there is one."""
     if device is None:
@@ -234,7 +258,11 @@ def train(
     device: str | torch.device | None = None,
     progress: bool | None = None,
 ) -> History:
-    """Train `model` for `epochs`, stepping the scheduler per "epoch" or per "batch"."""
+    """Train `model` for `epochs`, stepping the scheduler per "epoch" or per "batch".
+
+    A schedule-free optimizer (one with `train()` and `eval()` methods) is put in train mode
+    before each epoch's steps and in eval mode before each evaluation, and left in eval mode.
+    """
     if step_every not in ("epoch", "batch"):
         raise ValueError(f'step_every must be "epoch" or "batch", not {step_every!r}.')
     plateau = isinstance(scheduler, ReduceLROnPlateau)
@@ -263,6 +291,7 @@ def train(
         try:
             for epoch in range(epochs):
                 model.train()
+                optimizer_mode(optimizer, "train")
                 total, count = 0.0, 0
                 for batch, (x, y) in enumerate(train_loader):
                     x, y = x.to(device), y.to(device)
@@ -284,6 +313,7 @@ def train(
                         scheduler.step()
                     total += value * len(y)
                     count += len(y)
+                optimizer_mode(optimizer, "eval")
                 val_loss, val_acc = evaluate(model, val_loader, loss_fn, device)
                 if not math.isfinite(val_loss):
                     history.diverged = True
@@ -305,6 +335,9 @@ def train(
             done = len(history.val_acc)
             history.message = f"Interrupted after {done} epochs; the history so far is kept."
         finally:
+            # A schedule-free optimizer ends in eval mode: the model holds the averaged
+            # weights, the ones to evaluate and save.
+            optimizer_mode(optimizer, "eval")
             history.seconds = time.perf_counter() - start
             bar.update(history.message or f"done: {history.summary()}")
     return history

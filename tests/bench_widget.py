@@ -87,6 +87,56 @@ def measure_widget_latency(
         km.shutdown_kernel(now=True)
 
 
+FIRST_SETUP = """
+import course_utils.prewarm
+course_utils.prewarm.ENABLED = {warm}
+from course_utils.hiker_widget import HikerWidget
+from course_utils.schedules import SCHEDULE_PRESETS
+"""
+FIRST_OPEN = """
+hiker = HikerWidget()
+display(hiker)
+print(hiker.schedule_dropdown.model_id, hiker.overlay.model_id,
+      list(SCHEDULE_PRESETS).index("cosine"))
+"""
+
+
+def measure_first_change(delay: float = 1.0, warm: bool = True) -> dict[str, float]:
+    """In a fresh kernel: milliseconds to open the hiker, and for its first schedule change.
+
+    The widget's module is imported first (as a lesson's first cells do), then a cell opens
+    the widget; `delay` seconds after that cell ends, the frontend's "update" picks the
+    cosine schedule, and the time runs until the new picture leaves the kernel. `warm`
+    False turns the background warm-up of `torch.optim` off (course_utils.prewarm), as before.
+    """
+    km, kc = start_new_kernel(kernel_name="python3")
+    outputs: list[dict] = []
+    try:
+        reply = kc.execute_interactive(FIRST_SETUP.format(warm=warm), timeout=120)
+        assert reply["content"]["status"] == "ok", reply["content"]
+        start = time.perf_counter()
+        reply = kc.execute_interactive(FIRST_OPEN, timeout=120,
+                                       output_hook=lambda msg: outputs.append(msg))
+        open_ms = (time.perf_counter() - start) * 1000
+        assert reply["content"]["status"] == "ok", reply["content"]
+        dropdown_id, picture_id, index = "".join(
+            m["content"].get("text", "") for m in outputs if m["msg_type"] == "stream"
+        ).split()
+        time.sleep(delay)
+        content = {
+            "comm_id": dropdown_id,
+            "data": {"method": "update", "state": {"index": int(index)}, "buffer_paths": []},
+        }
+        start = time.perf_counter()
+        kc.session.send(kc.shell_channel.socket, "comm_msg", content)
+        if not _picture_update(kc, picture_id, timeout=30):
+            raise RuntimeError("The kernel sent no new picture within 30 s.")
+        return {"open_ms": open_ms, "first_change_ms": (time.perf_counter() - start) * 1000}
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+
+
 CASES = (
     ("", "lr_slider"),
     ("noise=1.0", "lr_slider"),
@@ -95,6 +145,11 @@ CASES = (
 )
 
 if __name__ == "__main__":
+    for warm in (False, True):
+        first = measure_first_change(1.0, warm)
+        print(f"HikerWidget(), torch.optim warm-up {'on' if warm else 'off'}: open "
+              f"{first['open_ms']:.0f} ms; first schedule change 1 s later "
+              f"{first['first_change_ms']:.0f} ms")
     for args, control in CASES:
         result = measure_widget_latency(30, args, control)
         print(

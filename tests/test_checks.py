@@ -158,6 +158,17 @@ def test_result_views_use_a_mark_and_words() -> None:
     assert "not attempted" in str(evaluate(CUSTOM, ...)).lower()
 
 
+def test_feedback_shows_code_as_code() -> None:
+    from course_utils.grader.results import inline_code_html
+
+    blank = check(next(iter(all_exercises())), ...)
+    assert "Replace the `...` with your answer" in str(blank)  # plain text keeps the backticks
+    shown = blank._repr_html_()
+    assert "Replace the <code>...</code> with your answer" in shown and "`" not in shown
+    assert inline_code_html("a `<b>` c") == "a <code>&lt;b&gt;</code> c"
+    assert inline_code_html("one ` alone") == "one ` alone"  # unpaired: left as written
+
+
 BAD_INPUTS = [
     None, ..., "text", b"bytes", 3, -1, True, float("nan"), math.inf, 10**400, [], {},
     object(), lambda: 1 / 0, lambda *a, **k: 1 / 0, torch.tensor([1.0, 2.0]),

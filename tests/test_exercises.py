@@ -11,10 +11,12 @@ from torch import nn, optim
 from torch.optim import lr_scheduler
 
 import course_utils
+from course_utils.grader import engine
 from course_utils.grader.engine import evaluate
 from course_utils.grader.exercises import all_exercises, get_exercise, load_errors, normalise_id
+from course_utils.grader.exercises.lesson05 import drop_epochs
 from course_utils.grader.protocol import Exercise, Wrong
-from course_utils.grader.results import FAILED, PASSED
+from course_utils.grader.results import FAILED, PASSED, REVEAL_AFTER
 
 EXERCISES = list(all_exercises().values())
 WRONGS = [
@@ -119,3 +121,64 @@ def test_lesson01_bowl_is_the_hikers_bowl() -> None:
 
     assert LANDSCAPES["bowl"].curvature == BOWL_CURVATURE
     assert LANDSCAPES["bowl"].stability_limit == 2 / BOWL_CURVATURE
+
+
+# --------------------------------------------------------------------------
+# The first wrong try keeps back what the learner would type
+# --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def fresh_session(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No failed tries counted yet, as in a kernel that has just started."""
+    monkeypatch.setattr(engine, "_failed_tries", {})
+
+
+@pytest.mark.parametrize("ex", EXERCISES, ids=lambda ex: ex.id)
+def test_a_first_wrong_try_shows_nothing_it_should_keep_back(
+    ex: Exercise, fresh_session: None
+) -> None:
+    for wrong in ex.wrong:
+        engine._failed_tries.clear()
+        result = engine.check(ex.id, wrong.make())
+        assert result.status == FAILED, str(result)
+        shown = f"{result}\n{result._repr_html_()}"
+        for text in wrong.avoid:
+            assert text not in shown, f"{ex.id}: a first try shows {text!r}:\n{result}"
+
+
+KEPT_BACK = {  # exercise: (a wrong answer, what its first try keeps back and a later one shows)
+    "03.2": (lambda: get_exercise("03.2").wrong[0].make(), ("T_max=25", "milestones=[5]")),
+    "05.1": (lambda: [e + 1 for e in drop_epochs()], (str(drop_epochs()),)),
+    "02.2": (lambda: 0.1, ("0.02",)),
+}
+
+
+@pytest.mark.parametrize("exercise_id", sorted(KEPT_BACK))
+def test_what_is_kept_back_shows_after_reveal_after_tries_and_in_the_solution(
+    exercise_id: str, fresh_session: None
+) -> None:
+    make, kept = KEPT_BACK[exercise_id]
+    messages = [engine.check(exercise_id, make()).message for _ in range(REVEAL_AFTER)]
+    for text in kept:
+        assert all(text not in m for m in messages[:-1]), messages
+        assert text in messages[-1], messages[-1]
+        assert text in str(engine.solution(exercise_id))
+
+
+def test_04_2_keeps_its_band_back_until_a_few_tries_failed(fresh_session: None) -> None:
+    from course_utils.grader.exercises.lesson04 import max_lr_band
+
+    low, high = (f"{v:.3g}" for v in max_lr_band())
+    tries = [engine.check("04.2", 20.0) for _ in range(REVEAL_AFTER)]
+    for result in tries[:-1]:
+        assert low not in str(result) and high not in str(result), str(result)
+    assert f"{low} to {high}" in tries[-1].message
+
+
+def test_07_2_blames_the_denominator_not_the_timing() -> None:
+    from course_utils.grader.exercises.lesson07 import _decay_over_the_whole_run
+
+    message = evaluate(get_exercise("07.2"), _decay_over_the_whole_run).message
+    assert "denominator" in message and "whole run's steps" in message
+    assert "later than the target" not in message

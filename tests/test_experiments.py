@@ -49,3 +49,41 @@ def test_train_size_keeps_a_fixed_subset():
     assert sorted(a.dataset.indices) == sorted(b.dataset.indices)
     with pytest.raises(ValueError, match="train_size"):
         make_loaders(train_size=0)
+
+
+def _schedule_free(model, epochs, steps_per_epoch):
+    import schedulefree
+
+    return (schedulefree.AdamWScheduleFree(model.parameters(), lr=0.02, warmup_steps=5), None,
+            "batch")
+
+
+def _adamw(model, epochs, steps_per_epoch):
+    return torch.optim.AdamW(model.parameters(), lr=0.02), None, "batch"
+
+
+def test_a_schedule_free_recipe_is_scored_on_its_averaged_weights():
+    pytest.importorskip("schedulefree")
+    result = compare_recipes({"schedule-free": _schedule_free, "constant": _constant}, epochs=2,
+                             seeds=(0,), train_size=300)
+    run = result.runs["schedule-free"][0]
+    assert len(run.val_loss) == 2 and not run.diverged
+    assert run.final_val_acc > 0.5
+
+
+def test_the_language_model_compares_on_validation_loss():
+    pytest.importorskip("schedulefree")
+    result = compare_recipes({"adamw": _adamw, "schedule-free": _schedule_free}, epochs=1,
+                             seeds=(0, 1), model="char_lm", batch_size=16)
+    assert result.metric == "final_val_loss"
+    runs = result.runs["adamw"]
+    assert len(runs) == 2 and len(runs[0].lrs) == 32  # 512 windows in batches of 16
+    assert runs[0].val_loss != runs[1].val_loss
+    stats = result.stats("final_val_loss")
+    rows = result.table()
+    assert [r[0] for r in rows] == sorted(stats, key=lambda n: stats[n][0])  # lowest loss first
+    assert "val loss after 1 epochs" in str(result) and "%" not in rows[0][1]
+    with pytest.raises(ValueError, match="train_size"):
+        compare_recipes({"adamw": _adamw}, epochs=1, model="char_lm", train_size=100)
+    with pytest.raises(ValueError, match="char_lm"):
+        compare_recipes({"adamw": _adamw}, epochs=1, model="gru")

@@ -69,7 +69,7 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_the_wheel_carries_every_lesson_and_the_data(wheel: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
     assert {f"course_utils/lessons/{name}" for name in LESSONS} <= names
-    assert "course_utils/data_files/digits.npz" in names
+    assert {"course_utils/data_files/digits.npz", "course_utils/data_files/tinylang.txt"} <= names
     modules = {p.relative_to(REPO).as_posix() for p in (REPO / "course_utils").rglob("*.py")}
     assert modules <= names, f"not in the wheel (list the package in pyproject.toml): " \
         f"{sorted(modules - names)}"
@@ -88,7 +88,7 @@ def test_the_sdist_carries_every_lesson_and_the_data(tmp_path: Path) -> None:
     sdist = tmp_path / "dist" / done.stdout.strip().splitlines()[-1]
     names = {n.split("/", 1)[1] for n in tarfile.open(sdist).getnames() if "/" in n}
     assert {f"lessons/{name}" for name in LESSONS} <= names
-    assert "data/digits.npz" in names and "pyproject.toml" in names
+    assert {"data/digits.npz", "data/tinylang.txt", "pyproject.toml"} <= names
 
 
 @pytest.fixture(scope="session")

@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+import importlib.util
+import io
 import json
+import re
 import shutil
+import subprocess
+import sys
+import types
 from pathlib import Path
 
 import pytest
@@ -15,12 +22,15 @@ from course_utils.maintainer.stamp import (
     README_END,
     README_START,
     SETUP_TAG,
+    project_version,
     repository_url,
     setup_source,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
 URL = "https://github.com/example-org/lr-course"
+VERSION = project_version(ROOT / "pyproject.toml")
+TAG = f"v{VERSION}"
 
 
 @pytest.fixture
@@ -78,7 +88,7 @@ def test_stamp_adds_only_the_setup_cell_and_the_lesson_number(course: Path) -> N
         old, new = json.loads(before[name]), json.loads(after[name])
         setup = tagged(new["cells"], SETUP_TAG)
         assert len(setup) == 1 and not tagged(new["cells"], LINKS_TAG)
-        assert "".join(setup[0]["source"]) == setup_source(None)
+        assert "".join(setup[0]["source"]) == setup_source(None, VERSION)
         assert "nbval-ignore-output" in setup[0]["metadata"]["tags"]
         # It is the first code cell, and every other cell is exactly as it was, outputs too.
         first_code = next(c for c in new["cells"] if c["cell_type"] == "code")
@@ -100,7 +110,7 @@ def test_links_appear_with_a_github_url_and_go_when_it_is_unset(course: Path) ->
     readme = stamped["README.md"]
     block = readme.split(README_START)[1].split(README_END)[0]
     lessons = sorted(p.name for p in (course / "lessons").glob("[0-9][0-9]_*.ipynb"))
-    blob = "example-org/lr-course/blob/main/lessons"
+    blob = f"example-org/lr-course/blob/{TAG}/lessons"
     for name in lessons:
         colab = f"https://colab.research.google.com/github/{blob}/{name}"
         assert colab in block
@@ -109,7 +119,8 @@ def test_links_appear_with_a_github_url_and_go_when_it_is_unset(course: Path) ->
         links = tagged(nb["cells"], LINKS_TAG)
         assert len(links) == 1 and colab in "".join(links[0]["source"])
         setup = "".join(tagged(nb["cells"], SETUP_TAG)[0]["source"])
-        assert f'"lr-schedulers-course @ git+{URL}"' in setup
+        assert f'"lr-schedulers-course @ git+{URL}@{TAG}"' in setup
+        assert setup == setup_source(URL, VERSION)
     # Outside the block the README is unchanged.
     def outside(text: str) -> tuple[str, str]:
         return text.split(README_START)[0], text.split(README_END)[1]
@@ -133,28 +144,29 @@ def test_a_url_that_is_not_github_stamps_no_links(course: Path) -> None:
     assert not tagged(nb["cells"], LINKS_TAG)
 
 
-class FakeShell:
-    """Records the magics a cell runs instead of running them."""
+class Pip:
+    """Stands in for `subprocess.run` of pip: records each call and answers as told."""
 
-    def __init__(self) -> None:
-        self.magics: list[tuple[str, str]] = []
+    def __init__(self, returncode: int = 0, stderr: str = "", installs: bool = True) -> None:
+        self.calls: list[list[str]] = []
+        self.returncode, self.stderr, self.installs = returncode, stderr, installs
+        self.installed = False
 
-    def run_line_magic(self, name: str, line: str) -> None:
-        self.magics.append((name, line))
+    def __call__(self, args: list[str], **kwargs: object) -> subprocess.CompletedProcess:
+        self.calls.append(list(args))
+        if self.returncode == 0 and self.installs:
+            self.installed = True
+        return subprocess.CompletedProcess(args, self.returncode, "", self.stderr)
 
 
-@pytest.mark.parametrize(
-    ("hosted", "importable", "installs"),
-    [(None, False, False), ("colab", False, True), ("kaggle", False, True),
-     ("colab", True, False), ("kaggle", True, False)],
-)
-def test_the_setup_cell_installs_only_on_a_host_without_the_course(
-    hosted: str | None, importable: bool, installs: bool, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import importlib.util
-    import sys
-    import types
+def run_setup_cell(source: str, hosted: str | None, importable: bool, pip: Pip,
+                   monkeypatch: pytest.MonkeyPatch) -> str:
+    """Run a setup cell as the hosted runtime would (IPython's transform, then exec).
 
+    Colab is told by its `google.colab` module, Kaggle by its environment variable; the
+    course is importable when `importable`, or once the fake pip has installed it. Returns
+    what the cell printed.
+    """
     monkeypatch.delenv("KAGGLE_KERNEL_RUN_TYPE", raising=False)
     monkeypatch.delitem(sys.modules, "google.colab", raising=False)
     if hosted == "kaggle":
@@ -163,8 +175,74 @@ def test_the_setup_cell_installs_only_on_a_host_without_the_course(
         monkeypatch.setitem(sys.modules, "google.colab", types.ModuleType("google.colab"))
     real_find_spec = importlib.util.find_spec
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: (
-        real_find_spec(name, *a) if importable or name != "course_utils" else None))
-    shell = FakeShell()
-    code = TransformerManager().transform_cell(setup_source(None))
-    exec(compile(code, "<setup cell>", "exec"), {"get_ipython": lambda: shell})
-    assert shell.magics == ([("pip", "install --quiet lr-schedulers-course")] if installs else [])
+        real_find_spec(name, *a) if importable or pip.installed or name != "course_utils"
+        else None))
+    monkeypatch.setattr(subprocess, "run", pip)
+    code = TransformerManager().transform_cell(source)
+    assert "get_ipython" not in code  # plain Python: no %pip, whose failures don't stop a cell
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        exec(compile(code, "<setup cell>", "exec"), {})
+    return printed.getvalue()
+
+
+@pytest.mark.parametrize("url", [None, URL])
+@pytest.mark.parametrize(("hosted", "importable"),
+                         [(None, False), (None, True), ("colab", True), ("kaggle", True)])
+def test_the_setup_cell_does_nothing_off_a_host_or_with_the_course_there(
+    url: str | None, hosted: str | None, importable: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pip = Pip()
+    assert run_setup_cell(setup_source(url, VERSION), hosted, importable, pip, monkeypatch) == ""
+    assert pip.calls == []
+
+
+@pytest.mark.parametrize("hosted", ["colab", "kaggle"])
+def test_with_no_repository_the_setup_cell_installs_nothing_and_says_what_to_do(
+    hosted: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pip = Pip()
+    with pytest.raises(RuntimeError) as stop:
+        run_setup_cell(setup_source(None, VERSION), hosted, False, pip, monkeypatch)
+    assert pip.calls == []
+    message = str(stop.value)
+    assert f"lr_schedulers_course-{VERSION}-py3-none-any.whl" in message
+    assert "%pip install /content/" in message and "/kaggle/input" in message
+    assert "run this cell again" in message
+
+
+@pytest.mark.parametrize("hosted", ["colab", "kaggle"])
+def test_with_a_repository_the_setup_cell_installs_it_at_the_version_tag(
+    hosted: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pip = Pip()
+    printed = run_setup_cell(setup_source(URL, VERSION), hosted, False, pip, monkeypatch)
+    assert pip.calls == [[sys.executable, "-m", "pip", "install", "--quiet",
+                          f"lr-schedulers-course @ git+{URL}@{TAG}"]]
+    assert printed == f"Installed the course {TAG} from {URL}.\n"
+
+
+def test_a_pip_failure_stops_the_setup_cell_with_pips_message(
+    monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pip = Pip(returncode=1, stderr="ERROR: Could not find a version that satisfies v9\n")
+    with pytest.raises(RuntimeError) as stop:
+        run_setup_cell(setup_source(URL, VERSION), "kaggle", False, pip, monkeypatch)
+    assert len(pip.calls) == 1
+    assert "Could not find a version that satisfies v9" in str(stop.value)
+    assert "Internet" in str(stop.value)
+
+
+def test_an_install_python_cannot_find_stops_the_setup_cell(
+    monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pip = Pip(installs=False)
+    with pytest.raises(RuntimeError, match="can't find course_utils"):
+        run_setup_cell(setup_source(URL, VERSION), "colab", False, pip, monkeypatch)
+
+
+def test_no_setup_cell_installs_by_a_bare_package_name() -> None:
+    for url in (None, URL):
+        source = setup_source(url, VERSION)
+        assert not re.search(r"^\s*[%!]", source, re.M)  # no magic: pip's failures would pass
+        assert not re.search(r"install[^\n]*\blr-schedulers-course\b(?! @ git\+)", source)

@@ -149,3 +149,55 @@ def test_training_runs_on_one_thread_and_restores_the_setting(loaders):
     with cpu_threads(1):
         assert torch.get_num_threads() == 1
     assert torch.get_num_threads() == 2
+
+
+class _ModeRecorder(torch.optim.SGD):
+    """An SGD with schedule-free's train()/eval(), recording each call and each step's mode."""
+
+    def __init__(self, params, lr):
+        super().__init__(params, lr=lr)
+        self.calls, self.step_modes, self.mode = [], [], "eval"
+
+    def train(self):
+        self.calls.append("train")
+        self.mode = "train"
+
+    def eval(self):
+        self.calls.append("eval")
+        self.mode = "eval"
+
+    def step(self, closure=None):
+        self.step_modes.append(self.mode)
+        return super().step(closure)
+
+
+def test_a_schedule_free_optimizer_steps_in_train_mode_and_is_evaluated_in_eval_mode(loaders):
+    model = make_model(seed=0)
+    opt = _ModeRecorder(model.parameters(), lr=0.1)
+    history = train(model, loaders, opt, epochs=2, device="cpu", progress=False)
+    assert opt.calls == ["train", "eval", "train", "eval", "eval"]  # ends in eval mode
+    assert set(opt.step_modes) == {"train"} and len(opt.step_modes) == len(history.lrs)
+
+
+def test_schedule_free_adamw_is_left_holding_the_weights_it_was_scored_on(loaders):
+    schedulefree = pytest.importorskip("schedulefree")
+    from course_utils.training import evaluate
+
+    model = make_model(seed=0)
+    opt = schedulefree.AdamWScheduleFree(model.parameters(), lr=0.01, warmup_steps=5)
+    history = train(model, loaders, opt, epochs=2, device="cpu", progress=False)
+    loss_fn = torch.nn.CrossEntropyLoss()
+    assert not opt.param_groups[0]["train_mode"]
+    scored = evaluate(model, loaders[1], loss_fn, torch.device("cpu"))[0]
+    assert scored == pytest.approx(history.final_val_loss, abs=1e-6)
+    opt.train()  # the weights it steps from are not the ones it reported
+    assert evaluate(model, loaders[1], loss_fn, torch.device("cpu"))[0] != pytest.approx(
+        history.final_val_loss, abs=1e-6)
+
+
+def test_an_optimizer_with_only_one_of_the_two_methods_is_left_alone(loaders):
+    model = make_model(seed=0)
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    opt.train = lambda: (_ for _ in ()).throw(AssertionError("train() must not be called"))
+    history = train(model, loaders, opt, epochs=1, device="cpu", progress=False)
+    assert len(history.val_loss) == 1

@@ -93,6 +93,16 @@ def _result(ex: Exercise, verdict: Verdict, *, reveal: bool) -> CheckResult:
     return CheckResult(ex.id, ex.title, status, message, table)
 
 
+def _noting_retired(ex: Exercise, result: CheckResult) -> CheckResult:
+    """A retired exercise's result, saying that it is retired and counts in no total."""
+    if ex.counted:
+        return result
+    note = (f"Exercise {ex.id} is retired: {_plain(ex.retired)}. This result counts in no "
+            "lesson's total.")
+    return CheckResult(result.exercise_id, result.title, result.status,
+                       f"{result.message} {note}".strip(), result.table)
+
+
 def _malformed(ex: Exercise, why: str) -> CheckResult:
     return CheckResult(ex.id, ex.title, FAILED,
                        f"The exported answer was malformed ({_plain(why)}), so it cannot pass.")
@@ -136,7 +146,7 @@ def grade_export(exercise_id: Any, exported: object, *, seed: int | None = None)
                 return _malformed(ex, f"it is for exercise {_safe_str(claimed)!r}")
         token = _EXPECTED_SEED.set(seed if seed is not None else _env_seed())
         try:
-            return _grade_to_result(ex, exported, reveal=True)
+            return _noting_retired(ex, _grade_to_result(ex, exported, reveal=True))
         finally:
             _EXPECTED_SEED.reset(token)
     except Exception as err:  # never raise into the teacher's checker
@@ -152,9 +162,9 @@ def grade_export(exercise_id: Any, exported: object, *, seed: int | None = None)
 def evaluate(ex: Exercise, answer: Any, *, reveal: bool = False) -> CheckResult:
     """Check one answer to an exercise (export, JSON round trip, grade), recording nothing."""
     if not isinstance(ex.check, Check):
-        return _evaluate_local(ex, answer)
+        return _noting_retired(ex, _evaluate_local(ex, answer))
     exported = _export(ex.check, ex.id, answer)
-    return _grade_to_result(ex, exported, reveal=reveal)
+    return _noting_retired(ex, _grade_to_result(ex, exported, reveal=reveal))
 
 
 def _evaluate_local(ex: Exercise, answer: Any) -> CheckResult:
@@ -201,6 +211,7 @@ def check(exercise_id: str, answer: Any) -> CheckResult:
             result = _evaluate_local(ex, answer)
         if result.status == FAILED:
             _failed_tries[ex.id] = _failed_tries.get(ex.id, 0) + 1
+        result = _noting_retired(ex, result)
     except Exception as err:
         return CheckResult(_safe_str(exercise_id), "", UNKNOWN,
                            f"The check failed: {_one_line(err)}")

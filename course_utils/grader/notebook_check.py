@@ -190,11 +190,13 @@ def check_notebook(path: Path, sandbox: Sandbox) -> NotebookReport:
     if ignored:
         report.warning = (f"{ignored} line(s) of its answers file were not answers the course "
                           "writes: ignored, or graded as malformed.")
-    graded = {ex_id: grade(ex_id, item, run.seed) for ex_id, item in answers.items()}
+    # A retired exercise (an older copy of a lesson may still check it) counts nowhere.
+    graded = {ex_id: grade(ex_id, item, run.seed) for ex_id, item in answers.items()
+              if exercises[ex_id].counted}
     if not lessons:  # ids its cells build at run time: report the rest of their lessons too
         lessons = sorted({exercises[ex_id].lesson for ex_id in graded})
     report.lesson = ", ".join(lessons)
-    expected = [ex for ex in exercises.values() if ex.lesson in lessons]
+    expected = [ex for ex in exercises.values() if ex.lesson in lessons and ex.counted]
     for ex in expected:
         graded.setdefault(ex.id, ExerciseOutcome(ex.id, ex.title, NOT_ATTEMPTED,
                                                  "no check(...) call for it ran"))

@@ -257,12 +257,15 @@ def record(exercise_id: str, passed: bool, path: Path | None = None) -> None:
 
 
 def progress_rows(path: Path | None = None) -> list[tuple[str, int, int, int]]:
-    """Per lesson: (lesson, attempted, passed, total), for every lesson with exercises."""
-    from course_utils.grader.exercises import all_exercises
+    """Per lesson: (lesson, attempted, passed, total) of its counted exercises.
+
+    A retired exercise's saved result stays in the file as it was, but counts nowhere.
+    """
+    from course_utils.grader.exercises import counted_exercises
 
     done = load_progress(path)["exercises"]
     lessons: dict[str, list[int]] = {}
-    for ex in all_exercises().values():
+    for ex in counted_exercises().values():
         counts = lessons.setdefault(ex.lesson, [0, 0, 0])
         entry = done.get(ex.id)
         if isinstance(entry, dict):

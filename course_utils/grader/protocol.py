@@ -51,6 +51,8 @@ class Exercise:
     `solution` is the code a learner would write; it assigns the answer to `answer`.
     `reference` builds the reference answer object, for tests. A `check` that is a
     plain function `answer -> Verdict` (not a `Check`) works in the notebook only.
+    `retired` (empty for a counted exercise) says why no lesson checks it any more and what
+    took its place: it is still graded, but counts in no lesson's total.
     """
 
     id: str
@@ -60,6 +62,12 @@ class Exercise:
     solution: str
     wrong: tuple[Wrong, ...] = ()
     reference: Callable[[], Any] | None = None
+    retired: str = ""
+
+    @property
+    def counted(self) -> bool:
+        """True unless the exercise is retired: only counted exercises make up a total."""
+        return not self.retired
 
     @property
     def lesson(self) -> str:

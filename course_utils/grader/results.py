@@ -97,6 +97,15 @@ def _one_line(err: BaseException) -> str:
     return line if len(line) <= 200 else line[:197] + "..."
 
 
+def inline_code_html(text: str) -> str:
+    """`text` escaped for HTML, with each `backticked` span shown as code (no backticks)."""
+    parts = text.split("`")
+    if len(parts) % 2 == 0:  # an unpaired backtick: leave the text as it is
+        return html.escape(text)
+    return "".join(f"<code>{html.escape(p)}</code>" if i % 2 else html.escape(p)
+                   for i, p in enumerate(parts))
+
+
 def _table_text(table: list[Row]) -> str:
     cells = [[c if isinstance(c, str) else _fmt(c) for c in row] for row in table]
     widths = [max(len(row[i]) for row in cells if i < len(row)) for i in range(len(cells[0]))]
@@ -157,7 +166,7 @@ class CheckResult:
             f"<strong style='color:{colour}'>{html.escape(self.headline())}</strong>",
         ]
         if self.message:
-            parts.append(f"<div>{html.escape(self.message)}</div>")
+            parts.append(f"<div>{inline_code_html(self.message)}</div>")
         if self.table:
             parts.append(_table_html(self.table))
         parts.append("</div>")
@@ -179,6 +188,6 @@ class Note:
         return str(self)
 
     def _repr_html_(self) -> str:
-        body = html.escape(self.body)
-        body = f"<pre>{body}</pre>" if self.code else f"<div>{body}</div>"
+        body = (f"<pre>{html.escape(self.body)}</pre>" if self.code
+                else f"<div>{inline_code_html(self.body)}</div>")
         return f"<div><strong>{html.escape(self.heading)}</strong>{body}</div>"

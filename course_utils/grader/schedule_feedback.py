@@ -165,6 +165,7 @@ def schedule_check(
     note: Callable[[Any], str] | None = None,
     convert: Callable[[Any], Any] | None = None,
     show_curve: bool = True,
+    reveal: str = "",
 ) -> Check:
     """A check that the learner's scheduler (or factory) gives the reference's LRs.
 
@@ -175,6 +176,7 @@ def schedule_check(
     expected, first)` or a generic sentence. `note(answer)` adds a sentence from the
     learner's side (e.g. a linter warning); `convert` turns the answer into a scheduler
     or factory first. With `show_curve=False` only the ends are shown, never the steps.
+    `reveal` names the expected settings, held back until a few tries have failed.
     """
     cached: list[list[float]] = []
 
@@ -223,8 +225,9 @@ def schedule_check(
         ratios = {round(y / e, 9) for y, e in zip(yours, expected, strict=True) if e}
         if found is not None:
             knob, value = found
-            why = (f"One parameter explains it: {knob.name}. Your curve is the target's with "
-                   f"{knob.name}={_value_text(value)}. {knob.advice}").strip()
+            why = (f"Only {knob.name} differs: your curve is the one {knob.name}="
+                   f"{_value_text(value)} gives, with every other setting as in the target. "
+                   f"{knob.advice}").strip()
         elif len(ratios) == 1 and all(expected):
             why = (f"Every LR of yours is {_fmt(ratios.pop())} times the target's: the shape "
                    "is right, the scale is not. Is the scheduler built on the optimizer the "
@@ -238,6 +241,6 @@ def schedule_check(
             picked.append(last)
         rows = [(i, expected[i], yours[i]) for i in picked]
         return Verdict(False, f"{parts} {ends} {why}",
-                       [("step", "expected LR", "your LR"), *rows])
+                       [("step", "expected LR", "your LR"), *rows], reveal)
 
-    return Check("schedule", export, grade)
+    return Check("schedule", export, grade, reveal)

@@ -24,7 +24,6 @@ def build_parser() -> argparse.ArgumentParser:
         "stamp", help="setup cell, lesson number and Colab/Kaggle links in every lesson")
     stamp_cmd.add_argument("--root", type=Path, default=Path.cwd(),
                            help="the course's folder (default: here)")
-    stamp_cmd.add_argument("--branch", default="main", help="the branch the links open")
     site = commands.add_parser("site", help="build the static site of the executed lessons")
     site.add_argument("--root", type=Path, default=Path.cwd(),
                       help="the course's folder (default: here)")
@@ -51,11 +50,14 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     if args.command == "stamp":
         url = repository_url(root / "pyproject.toml")
-        changed = stamp(root, args.branch)
+        changed = stamp(root)
         print(f"Stamped {len(changed)} file(s)." + "".join(f"\n  {p}" for p in changed))
-        if open_in_links(url, "x") is None:
+        if open_in_links(url, "x", "x") is None:
             print("No Colab/Kaggle links: pyproject.toml's [project.urls] has no GitHub "
                   "Repository URL yet.")
+        if url is None:
+            print("On Colab or Kaggle the setup cell installs nothing: it says how to upload "
+                  "and install the wheel.")
         return 0
     try:
         from course_utils.maintainer.site import build_site

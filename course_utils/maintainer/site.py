@@ -1,4 +1,4 @@
-"""A static site of the executed lessons that loads nothing from elsewhere.
+"""A static site of the executed lessons that reads like a book and loads nothing from elsewhere.
 
 `python -m course_utils.maintainer site` turns each committed lesson into one HTML page
 with nbconvert's JupyterLab template, minus every script it would fetch from a CDN
@@ -8,16 +8,24 @@ build time instead:
 - formulas become MathML (latex2mathml), which browsers draw natively;
 - each widget shows the still picture it saved as its static fallback (the hiker's
   and the plateau explorer's PNG), or a note that it is live only in a notebook;
-- figures are the PNGs already in the outputs, inlined as data URIs.
+- figures are the PNGs already in the outputs, inlined as data URIs, each with alt text
+  read from the code that drew it (`site_figures`).
 
-The README is the front page; every page links to the contents and to the lessons
-before and after it. Needs the `site` extra (nbconvert, latex2mathml).
+Every page shares one stylesheet (`site.css`: JupyterLab's, then one typography of about
+70 characters a line for the lessons and the front page) and one small search script over
+a local index (`search.js`, `search-index.js`); nothing else is loaded. Each lesson page
+lists its sections, links to the contents, the lessons before and after it and its own
+notebook (shipped under `notebooks/`), and links between lessons go to their pages. The
+front page is the learner's part of the README with the lessons linked; the maintainer's
+part is a page of its own (`maintainers.html`). Needs the `site` extra (nbconvert,
+latex2mathml).
 """
 
 from __future__ import annotations
 
 import copy
 import html
+import json
 import re
 import shutil
 from pathlib import Path
@@ -25,44 +33,106 @@ from typing import Any
 
 import nbconvert
 import nbformat
+from bs4 import BeautifulSoup
 from jinja2 import DictLoader, pass_context
 from latex2mathml.converter import convert as latex_to_mathml
 from nbconvert import HTMLExporter
 from nbconvert.filters.markdown_mistune import IPythonRenderer, MarkdownWithMath
 from traitlets.config import Config
 
+from course_utils.maintainer.site_figures import figure_alt
+
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 # Left in the output folder, so a rebuild may safely empty a folder it made itself.
 MARKER = ".lr-course-site"
 
-# nbconvert's lab template, with every block that loads a script from elsewhere emptied.
+# nbconvert's lab template, with every block that loads a script from elsewhere emptied;
+# the site's own header and footer go where the two markers are, once the page is built.
+TOP, BOTTOM = "<!--lr-site-top-->", "<!--lr-site-bottom-->"
 TEMPLATE = """{%- extends 'index.html.j2' -%}
 {%- block html_head_js_requirejs -%}{%- endblock html_head_js_requirejs -%}
 {% block jupyter_widgets %}{% endblock jupyter_widgets %}
 {%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
 {%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
-{% block extra_css %}<style type="text/css">{{ resources.lr_site_css }}</style>{% endblock %}
-{%- block body_header -%}{{ super() }}{{ resources.lr_site_nav }}{%- endblock body_header -%}
-{% block body_footer %}{{ resources.lr_site_nav }}{{ super() }}{% endblock body_footer %}
+{%- block body_header -%}{{ super() }}<!--lr-site-top-->{%- endblock body_header -%}
+{% block body_footer %}<!--lr-site-bottom-->{{ super() }}{% endblock body_footer %}
 """
 
+# One typography for every page: 36 em a line (about 70 characters at 17 px), generous leading.
 CSS = """
-nav.lr-site-nav { display: flex; gap: 1.5em; padding: 0.6em 1em; margin: 0.5em 0;
-  border-top: 1px solid #ddd; border-bottom: 1px solid #ddd; font-family: sans-serif; }
+:root { --lr-font: system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial,
+  sans-serif; --lr-measure: 36em; --jp-content-font-family: var(--lr-font); }
+body.jp-Notebook { max-width: 64rem; margin: 0 auto; padding: 0 1rem; }
+.jp-RenderedHTMLCommon.jp-RenderedMarkdown, .lr-prose { font-family: var(--lr-font);
+  font-size: 17px; line-height: 1.6; color: #1f2328; }
+.jp-RenderedHTMLCommon.jp-RenderedMarkdown > * { max-width: var(--lr-measure); }
+.jp-RenderedHTMLCommon.jp-RenderedMarkdown > table { max-width: 100%; }
+.lr-prose { margin: 0 auto; padding: 0 1rem 3rem; max-width: calc(var(--lr-measure) + 2rem); }
+.lr-prose a, .lr-site-header a, .lr-site-footer a, .lr-site-toc a, #lr-search-results a {
+  color: #0969da; }
+ul.lr-site-lessons { list-style: none; padding-left: 0; }
+ul.lr-site-lessons li { margin: 0.3em 0; }
+.lr-prose pre, .lr-prose code { font-size: 14px; }
+.lr-prose pre { background: #f6f8fa; padding: 0.8em; overflow-x: auto; }
+.lr-prose code { background: #f6f8fa; padding: 0 0.2em; }
+.lr-prose table { border-collapse: collapse; display: block; overflow-x: auto; }
+.lr-prose th, .lr-prose td { border: 1px solid #ccc; padding: 0.3em 0.6em; }
+.lr-site-header, .lr-site-footer { font-family: var(--lr-font); font-size: 16px;
+  max-width: 64rem; margin: 0 auto; }
+nav.lr-site-nav { display: flex; flex-wrap: wrap; gap: 0.4em 1.5em; padding: 0.6em 1em;
+  margin: 0.5em 0; border-top: 1px solid #ddd; border-bottom: 1px solid #ddd; }
 nav.lr-site-nav a { text-decoration: none; }
-.widget-still img { max-width: 100%; }
+form.lr-search { padding: 0 1em; } form.lr-search input { font-size: 16px; width: 18em; }
+#lr-search-results ol { margin: 0.3em 0; }
+nav.lr-site-toc { font-family: var(--lr-font); font-size: 16px; padding: 0 1em; }
+nav.lr-site-toc ol { margin: 0.3em 0 1em; columns: 2 20em; }
+.widget-still img, figure.lr-figure img { max-width: 100%; }
+figure.lr-figure { margin: 0; }
 .widget-live-only { font-style: italic; color: #555; padding: 0.4em 0; }
 math[display="block"] { margin: 0.6em 0; }
 """
 
-INDEX_CSS = """
-body { font-family: sans-serif; line-height: 1.5; max-width: 56em; margin: 0 auto;
-  padding: 1em; color: #222; }
-pre { background: #f6f8fa; padding: 0.8em; overflow-x: auto; }
-code { background: #f6f8fa; padding: 0 0.2em; }
-table { border-collapse: collapse; } th, td { border: 1px solid #ccc; padding: 0.3em 0.6em; }
-ol.lr-site-lessons li { margin: 0.3em 0; }
+SEARCH_JS = """// The site's search over a local index (search-index.js): nothing from elsewhere.
+(function () {
+  var form = document.getElementById("lr-search");
+  var out = document.getElementById("lr-search-results");
+  if (!form || !out) return;
+  var input = form.querySelector("input");
+  function run() {
+    var words = input.value.toLowerCase().split(/\\s+/).filter(Boolean);
+    out.textContent = "";
+    if (!words.length) return;
+    var hits = [];
+    (window.LR_SEARCH_INDEX || []).forEach(function (entry) {
+      var title = entry.t.toLowerCase(), score = 0;
+      for (var i = 0; i < words.length; i++) {
+        var inTitle = title.indexOf(words[i]) >= 0;
+        if (!inTitle && entry.x.indexOf(words[i]) < 0) return;
+        score += inTitle ? 3 : 1;
+      }
+      hits.push([score, entry]);
+    });
+    hits.sort(function (a, b) { return b[0] - a[0]; });
+    var said = document.createElement("p");
+    said.textContent = hits.length ? hits.length + " sections match." : "No section matches.";
+    out.appendChild(said);
+    var list = document.createElement("ol");
+    hits.slice(0, 12).forEach(function (hit) {
+      var item = document.createElement("li"), link = document.createElement("a");
+      link.href = hit[1].u; link.textContent = hit[1].t;
+      item.appendChild(link); list.appendChild(item);
+    });
+    out.appendChild(list);
+  }
+  form.addEventListener("submit", function (event) { event.preventDefault(); run(); });
+  input.addEventListener("input", run);
+})();
 """
+
+# The README's sections that are for maintainers: they get a page of their own.
+MAINTAINER_SECTIONS = ("For maintainers", "Performance", "Dependencies",
+                       "How the code is laid out")
+LESSON_LINK = re.compile(r"^(?:\.{0,2}/)*(?:lessons/|workspace/)?(\d\d_[\w-]+)\.ipynb(#.*)?$")
 
 
 def _mathml(tex: str, display: str) -> str:
@@ -122,14 +192,25 @@ def _exporter() -> SiteExporter:
 
 
 def static_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    """A copy of `nb` for a page: widgets as their saved stills, no setup cell, no widget state."""
+    """A copy of `nb` for a page: widgets as their saved stills, figures with alt text, no
+    setup cell, no widget state."""
     nb = copy.deepcopy(nb)
     nb.metadata.pop("widgets", None)
     nb.cells = [c for c in nb.cells if "setup" not in c.get("metadata", {}).get("tags", [])]
+    markdown_before = ""
     for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            markdown_before = cell.source
+            continue
         for out in cell.get("outputs", []):
             data = out.get("data", {})
             if WIDGET_VIEW not in data:
+                if "image/png" in data and "text/html" not in data:
+                    alt = figure_alt(cell.source, str(data.get("text/plain", "")),
+                                     markdown_before)
+                    data["text/html"] = (
+                        f'<figure class="lr-figure"><img src="data:image/png;base64,'
+                        f'{data["image/png"]}" alt="{html.escape(alt, quote=True)}"/></figure>')
                 continue
             del data[WIDGET_VIEW]
             png = data.get("image/png")
@@ -157,8 +238,8 @@ def lesson_title(nb: nbformat.NotebookNode, fallback: str) -> str:
     return fallback
 
 
-def _nav(pages: list[tuple[str, str]], index: int | None) -> str:
-    """Links to the contents and to the lessons before and after page `index`."""
+def _nav(pages: list[tuple[str, str]], index: int | None, notebook: str | None = None) -> str:
+    """Links to the contents, the lessons before and after page `index`, and its notebook."""
     links = ['<a href="index.html">Contents</a>']
     if index is not None and index > 0:
         href, title = pages[index - 1]
@@ -166,7 +247,86 @@ def _nav(pages: list[tuple[str, str]], index: int | None) -> str:
     if index is not None and index + 1 < len(pages):
         href, title = pages[index + 1]
         links.append(f'<a href="{href}" rel="next">{html.escape(title)} →</a>')
-    return f'<nav class="lr-site-nav">{"".join(links)}</nav>'
+    if notebook:
+        links.append(f'<a href="notebooks/{notebook}" download class="lr-download">'
+                     "Download this lesson's notebook (.ipynb)</a>")
+    return f'<nav class="lr-site-nav" aria-label="Course">{"".join(links)}</nav>'
+
+
+SEARCH_FORM = (
+    '<form class="lr-search" id="lr-search" role="search">'
+    '<label for="lr-q">Search the course </label><input id="lr-q" type="search" '
+    'autocomplete="off"> <button type="submit">Search</button></form>'
+    '<div id="lr-search-results" aria-live="polite"></div>'
+)
+SCRIPTS = '<script src="search-index.js"></script><script src="search.js"></script>'
+
+
+def _header(nav: str) -> str:
+    return f'<header class="lr-site-header">{nav}{SEARCH_FORM}</header>'
+
+
+def _sections(soup: BeautifulSoup) -> list[tuple[str, str]]:
+    """(id, text) of each second-level heading of the page, in order."""
+    found = []
+    for h2 in soup.find_all("h2"):
+        if h2.get("id") and not h2.find_parent(class_="lr-site-toc"):
+            text = h2.get_text(" ", strip=True).removesuffix("¶").strip()
+            found.append((str(h2["id"]), text))
+    return found
+
+
+def _toc(sections: list[tuple[str, str]]) -> str:
+    items = "".join(f'<li><a href="#{html.escape(i, quote=True)}">{html.escape(t)}</a></li>'
+                    for i, t in sections)
+    return (f'<nav class="lr-site-toc" aria-labelledby="lr-toc-title">'
+            f'<strong id="lr-toc-title">On this page</strong><ol>{items}</ol></nav>')
+
+
+def _link_lessons(soup: BeautifulSoup, stems: set[str]) -> None:
+    """Links to a lesson's notebook go to its page instead."""
+    for link in soup.find_all("a", href=True):
+        found = LESSON_LINK.match(str(link["href"]))
+        if found and found.group(1) in stems:
+            link["href"] = f"{found.group(1)}.html{found.group(2) or ''}"
+
+
+def _index_entries(soup: BeautifulSoup, page: str, title: str) -> list[dict[str, str]]:
+    """Search entries for a page: one per section, its words as plain lowercase text."""
+    entries: list[dict[str, str]] = []
+    current = {"u": page, "t": title, "x": []}
+    for node in soup.find_all(["h1", "h2", "h3", "p", "li", "td"]):
+        if node.find_parent(["nav", "header", "pre"]) or node.find_parent(
+                class_="jp-OutputArea"):
+            continue
+        if node.name == "h2" and node.get("id"):
+            entries.append(current)
+            text = node.get_text(" ", strip=True).removesuffix("¶").strip()
+            current = {"u": f"{page}#{node['id']}", "t": f"{title} · {text}", "x": []}
+        else:
+            current["x"].append(node.get_text(" ", strip=True))
+    entries.append(current)
+    return [{"u": e["u"], "t": e["t"], "x": " ".join(e["x"]).lower()[:3000]}
+            for e in entries if e["x"]]
+
+
+def _finish(page_html: str, css: list[str], top: str, bottom: str, stems: set[str],
+            toc: bool) -> tuple[str, BeautifulSoup]:
+    """A built page with its styles moved to site.css, links fixed, header, footer, sections."""
+    soup = BeautifulSoup(page_html, features="html.parser")
+    for style in soup.head.find_all("style") if soup.head else []:
+        text = style.string or ""
+        if text not in css:
+            css.append(text)
+        style.decompose()
+    if soup.head:
+        soup.head.append(BeautifulSoup('<link rel="stylesheet" href="site.css">', "html.parser"))
+    _link_lessons(soup, stems)
+    sections = _toc(_sections(soup)) if toc else ""
+    text = str(soup).replace(TOP, _header(top) + sections, 1)
+    text = text.replace(BOTTOM, f'<footer class="lr-site-footer">{bottom}</footer>', 1)
+    text = text.replace("</body>", SCRIPTS + "</body>", 1)
+    return text, BeautifulSoup(text, features="html.parser")
 
 
 def _prepare(out: Path) -> None:
@@ -180,36 +340,77 @@ def _prepare(out: Path) -> None:
     (out / MARKER).write_text("built by python -m course_utils.maintainer site\n")
 
 
+def split_readme(text: str) -> tuple[str, str]:
+    """The README as (the learner's part, the maintainer's part), split at its ## sections."""
+    chunks = re.split(r"(?m)^(?=## )", text)
+    learner, maintainer = [chunks[0]], []
+    for chunk in chunks[1:]:
+        heading = chunk.splitlines()[0].removeprefix("## ").strip()
+        (maintainer if heading in MAINTAINER_SECTIONS else learner).append(chunk)
+    return "".join(learner), "".join(maintainer)
+
+
+def _prose_page(title: str, body: str, nav: str) -> str:
+    return ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\" />\n"
+            '<meta name="viewport" content="width=device-width, initial-scale=1.0">\n'
+            f"<title>{html.escape(title)}</title>\n</head>\n<body class=\"lr-site\">\n"
+            f"{TOP}<main class=\"lr-prose\">{body}</main>\n{BOTTOM}</body>\n</html>\n")
+
+
 def build_site(root: Path, out: Path) -> Path:
     """Build the site of `root`'s executed lessons into `out`; returns `out`."""
     lessons = sorted((root / "lessons").glob("[0-9][0-9]_*.ipynb"))
     if not lessons:
         raise FileNotFoundError(f"No lessons in {root / 'lessons'}.")
     _prepare(out)
+    (out / "notebooks").mkdir()
     notebooks = [nbformat.read(path, as_version=4) for path in lessons]
     pages = [(path.with_suffix(".html").name, lesson_title(nb, path.stem))
              for path, nb in zip(lessons, notebooks, strict=True)]
+    stems = {path.stem for path in lessons}
     exporter = _exporter()
-    for index, (path, nb) in enumerate(zip(lessons, notebooks, strict=True)):
-        resources = {"metadata": {"name": pages[index][1], "path": str(path.parent)},
-                     "lr_site_css": CSS, "lr_site_nav": _nav(pages, index)}
+    css: list[str] = []
+    index: list[dict[str, str]] = []
+    for number, (path, nb) in enumerate(zip(lessons, notebooks, strict=True)):
+        shutil.copyfile(path, out / "notebooks" / path.name)
+        resources = {"metadata": {"name": pages[number][1], "path": str(path.parent)}}
         body, _ = exporter.from_notebook_node(static_notebook(nb), resources=resources)
-        (out / pages[index][0]).write_text(body, encoding="utf-8")
+        text, soup = _finish(body, css, _nav(pages, number, path.name), _nav(pages, number),
+                             stems, toc=True)
+        (out / pages[number][0]).write_text(text, encoding="utf-8")
+        index += _index_entries(soup, pages[number][0], pages[number][1])
 
     readme_text = (root / "README.md").read_text(encoding="utf-8")
     heading = re.search(r"^#\s+(.+)$", readme_text, re.M)
     title = heading.group(1).strip() if heading else "The course"
-    readme = markdown_to_html(readme_text)
+    learner, maintainer = split_readme(readme_text)
     contents = "".join(f'<li><a href="{href}">{html.escape(name)}</a></li>'
                        for href, name in pages)
-    (out / "index.html").write_text(
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\" />\n"
-        '<meta name="viewport" content="width=device-width, initial-scale=1.0">\n'
-        f"<title>{html.escape(title)}</title>\n"
-        f"<style>{INDEX_CSS}{CSS}</style>\n</head>\n<body>\n"
-        f'<nav class="lr-site-nav"><strong>Lessons</strong></nav>\n'
-        f'<ol class="lr-site-lessons" start="0">{contents}</ol>\n'
-        f"<main>{readme}</main>\n</body>\n</html>\n",
-        encoding="utf-8",
-    )
+    # The lessons, linked, after the opening paragraphs (before the first section).
+    front = (markdown_to_html(learner).replace("<h2", (
+        '<h2 id="lr-lessons">The lessons, in order</h2>'
+        f'<ul class="lr-site-lessons">{contents}</ul><h2'), 1)
+        + '<p><a href="maintainers.html">For maintainers: building, testing, '
+          "performance and how the code is laid out</a>.</p>")
+    for name, body, page_title in [
+        ("index.html", front, title),
+        ("maintainers.html", f"<h1>{html.escape(title)}: for maintainers</h1>"
+                             + markdown_to_html(maintainer), f"{title}: for maintainers")]:
+        # Inline `NN_name.ipynb` mentions become links to the lesson's page.
+        body = re.sub(r"<code>(\d\d_[\w-]+)\.ipynb</code>", lambda m: (
+            f'<a href="{m.group(1)}.html"><code>{m.group(1)}.ipynb</code></a>'
+            if m.group(1) in stems else m.group(0)), body)
+        nav = '<nav class="lr-site-nav" aria-label="Course"><a href="index.html">Contents</a>'
+        nav += ('<a href="maintainers.html">For maintainers</a></nav>' if name == "index.html"
+                else "</nav>")
+        text, soup = _finish(_prose_page(page_title, body, nav), css, nav, nav, stems,
+                             toc=False)
+        (out / name).write_text(text, encoding="utf-8")
+        index += _index_entries(soup, name, page_title)
+
+    (out / "site.css").write_text("\n".join([*css, CSS]), encoding="utf-8")
+    (out / "search.js").write_text(SEARCH_JS, encoding="utf-8")
+    (out / "search-index.js").write_text(
+        "window.LR_SEARCH_INDEX = " + json.dumps(index, ensure_ascii=False) + ";\n",
+        encoding="utf-8")
     return out

@@ -179,7 +179,7 @@ def measure_play(page: Any, picture: Any, play: Any, interval: int, seconds: flo
     buttons.nth(0).click()
     page.wait_for_timeout(int(seconds * 1000))
     frames = page.evaluate(STOP_COUNTING)
-    buttons.nth(1).click()  # pause
+    buttons.nth(1).click()  # stop (a pause that goes back to the first frame)
     if len(frames) < 2:
         return f"Play showed {len(frames)} frames in {seconds:g} s"
     rate = (len(frames) - 1) / ((frames[-1] - frames[0]) / 1000)

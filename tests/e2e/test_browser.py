@@ -7,6 +7,7 @@ from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
+from accessibility import ax_nodes, name, naming_problems, prop, role, summary
 from latency import RECORD_WEBSOCKETS, measure_play, measure_presses
 from lesson_page import LessonPage
 
@@ -48,6 +49,23 @@ def wait_until_steady(
         if now != last:
             last, since = now, time.monotonic()
     return last
+
+
+def assert_hiker_is_named(lesson_page: LessonPage, hiker: object) -> None:
+    """Through Chromium's accessibility tree: every hiker control has a name, the LR box says
+    the LR, Play/stop/repeat are labelled, the status is a polite live region, the picture
+    is named."""
+    nodes = ax_nodes(lesson_page.page, hiker)
+    print(f"\nthe hiker, as a screen reader lists it: {summary(nodes)}")
+    assert not naming_problems(nodes), naming_problems(nodes)
+    named = {(role(n), name(n)) for n in nodes}
+    assert ("spinbutton", "learning rate (LR)") in named, named
+    assert {("button", "stop"), ("checkbox", "repeat")} <= named, named
+    assert any(r in {"button", "togglebutton"} and n == "play the hike" for r, n in named), named
+    assert {n for r, n in named if r == "combobox"} >= {"landscape", "schedule"}, named
+    live = [n for n in nodes if prop(n, "live") == "polite" and role(n) == "status"]
+    assert live, "the status line is not a polite live region"
+    assert any(role(n) == "image" and "hike" in name(n).lower() for n in nodes), named
 
 
 def test_committed_lesson_shows_its_saved_outputs(
@@ -101,6 +119,7 @@ def test_run_all_then_move_the_hiker_slider(
     handle = lesson_page.lr_handle(hiker)
     before_png = artifacts_dir / "hiker_before.png"
     hiker.screenshot(path=str(before_png))
+    assert_hiker_is_named(lesson_page, hiker)
     image_before = lesson_page.image_digest(image)
     status_before = status.inner_text()
     value_before = handle.get_attribute("aria-valuenow")

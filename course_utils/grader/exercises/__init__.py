@@ -44,6 +44,11 @@ def all_exercises() -> dict[str, Exercise]:
     return dict(sorted(_load()[0].items(), key=lambda item: _sort_key(item[0])))
 
 
+def counted_exercises() -> dict[str, Exercise]:
+    """The exercises that count (every one not retired), by id, in lesson order."""
+    return {i: ex for i, ex in all_exercises().items() if ex.counted}
+
+
 def load_errors() -> dict[str, str]:
     """Lesson modules that failed to load, with the error in one line."""
     return dict(_load()[1])
@@ -67,9 +72,10 @@ def get_exercise(exercise_id: Any) -> Exercise | None:
     return _load()[0].get(normalise_id(exercise_id))
 
 
-def exercises_for_lesson(lesson: str) -> list[Exercise]:
-    """The exercises of one lesson ("01"), in order."""
-    return [ex for ex in all_exercises().values() if ex.lesson == lesson]
+def exercises_for_lesson(lesson: str, *, retired: bool = False) -> list[Exercise]:
+    """The counted exercises of one lesson ("01"), in order; the retired ones too if asked."""
+    return [ex for ex in all_exercises().values()
+            if ex.lesson == lesson and (retired or ex.counted)]
 
 
 def unknown_message(exercise_id: Any) -> str:

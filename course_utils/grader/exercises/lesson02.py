@@ -282,6 +282,9 @@ def train_one_epoch(model, loader, optimizer, scheduler, loss_fn):
 answer = train_one_epoch
 """
 
+# 02.1's answer, as a learner would type it: never in a first wrong try's feedback.
+_MYSTERY_VALUES = tuple(f"{name}={value}" for name, value in MYSTERY_PARAMS.items())
+
 EXERCISES = [
     Exercise(
         id="02.1",
@@ -297,11 +300,14 @@ EXERCISES = [
                   "answer = lambda opt: StepLR(opt, step_size=15, gamma=0.5)"),
         wrong=(
             Wrong(lambda: lambda opt: lrs.StepLR(opt, step_size=15, gamma=0.1),
-                  "One parameter explains it: gamma."),
+                  "Only gamma differs:", avoid=_MYSTERY_VALUES),
             Wrong(lambda: lambda opt: lrs.StepLR(opt, step_size=10, gamma=0.5),
-                  "One parameter explains it: step_size."),
+                  "Only step_size differs:", avoid=_MYSTERY_VALUES),
+            Wrong(lambda: lambda opt: lrs.StepLR(opt, step_size=16, gamma=0.5),
+                  "your curve is the one step_size=16 gives, with every other setting as in "
+                  "the target", avoid=(*_MYSTERY_VALUES, "the target's with")),
             Wrong(lambda: lambda opt: lrs.StepLR(opt, step_size=20, gamma=0.5),
-                  "with step_size=20"),
+                  "step_size=20 gives", avoid=_MYSTERY_VALUES),
             Wrong(lambda: lrs.StepLR(dummy_optimizer(0.5), step_size=15, gamma=0.5),
                   "times the target's"),
             Wrong(lambda: _live_factory(), "another optimizer"),

@@ -65,19 +65,24 @@ def warmup_cosine_reference(optimizer: Optimizer) -> lrs.SequentialLR:
 
 
 def _warmup_advice(yours: list[float], expected: list[float], first: int) -> str:
-    """03.2: where the curves part says which half of the schedule differs."""
+    """03.2: where the curves part says which half of the schedule differs (no values)."""
     if first == 0:
-        return ("The warmup should start at 0.1 x start_factor = 0.01: is a "
-                "LinearLR(start_factor=0.1) first in your SequentialLR?")
+        return ("The warmup should start at 0.01, a tenth of the optimizer's LR: is a "
+                "LinearLR with the exercise's start_factor first in your SequentialLR?")
     if first <= WARMUP_EPOCHS:
-        return (f"The warmup part differs: LinearLR needs total_iters={WARMUP_EPOCHS}, and "
-                f"SequentialLR must hand over at the same epoch, milestones=[{WARMUP_EPOCHS}].")
-    return (f"The cosine part differs: it has the {BUDGET_EPOCHS - WARMUP_EPOCHS} epochs "
-            f"left after the warmup, so T_max={BUDGET_EPOCHS - WARMUP_EPOCHS}.")
+        return ("The warmup part differs: LinearLR's total_iters is the warmup's length in "
+                "epochs, and SequentialLR must hand over to the cosine at that same epoch "
+                "(its milestones).")
+    return ("The warmup matches; the cosine part differs. The cosine starts at the milestone "
+            "and counts its own epochs from there, so its T_max is the number of epochs left "
+            "after the warmup, not the whole run.")
 
 
+_WARMUP_SETTINGS = (f"The target is LinearLR(opt, start_factor=0.1, total_iters={WARMUP_EPOCHS}), "
+                    f"then CosineAnnealingLR(opt, T_max={BUDGET_EPOCHS - WARMUP_EPOCHS}), "
+                    f"joined by SequentialLR with milestones=[{WARMUP_EPOCHS}].")
 check_warmup = schedule_check(warmup_cosine_reference, BUDGET_EPOCHS, base_lr=0.1,
-                              advice=_warmup_advice)
+                              advice=_warmup_advice, reveal=_WARMUP_SETTINGS)
 
 
 def _warmup_full_tmax(optimizer: Optimizer) -> lrs.SequentialLR:
@@ -116,6 +121,9 @@ def _restarts_advice(yours: list[float], expected: list[float], first: int) -> s
 check_restarts = schedule_check(restarts_reference, RESTART_EPOCHS, base_lr=0.1,
                                 advice=_restarts_advice)
 
+
+# What a learner would type for 03.2: shown by hints and solution, never by a first wrong try.
+_WARMUP_VALUES = ("T_max=25", "milestones=[5]", "total_iters=5", "T_max=30 - 5")
 
 EXERCISES = [
     Exercise(
@@ -167,9 +175,12 @@ EXERCISES = [
             "answer = warmup_cosine"
         ),
         wrong=(
-            Wrong(lambda: _warmup_full_tmax, "T_max=25"),
-            Wrong(lambda: _warmup_early_milestone, "milestones=[5]"),
-            Wrong(lambda: lambda opt: lrs.CosineAnnealingLR(opt, T_max=30), "warmup should start"),
+            Wrong(lambda: _warmup_full_tmax, "epochs left after the warmup",
+                  avoid=_WARMUP_VALUES),
+            Wrong(lambda: _warmup_early_milestone, "hand over to the cosine at that same epoch",
+                  avoid=_WARMUP_VALUES),
+            Wrong(lambda: lambda opt: lrs.CosineAnnealingLR(opt, T_max=30), "warmup should start",
+                  avoid=_WARMUP_VALUES),
             Wrong(lambda: [0.01, 0.028], "not a list of numbers"),
         ),
         reference=lambda: warmup_cosine_reference,

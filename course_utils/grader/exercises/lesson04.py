@@ -69,15 +69,14 @@ def grade_max_lr(data: object) -> Verdict:
         return Verdict(False, f"A learning rate is a positive number; got {value:g}.")
     result = range_result()
     low, high = max_lr_band()
+    band = ("a tenth to a third of it, ±10%", f"{low:.3g} to {high:.3g}")
     table = [("", "learning rate"), ("steepest fall", f"{result.steepest_lr:.3g}"),
-             ("lowest loss", f"{result.min_loss_lr:.3g}"),
-             ("a tenth to a third of it, ±10%", f"{low:.3g} to {high:.3g}"),
-             ("yours", f"{value:.3g}")]
+             ("lowest loss", f"{result.min_loss_lr:.3g}"), ("yours", f"{value:.3g}")]
     if low <= value <= high:
         return Verdict(True, f"Right: {value:.3g} lies between a tenth and a third of the "
                              f"lowest-loss LR ({result.min_loss_lr:.2g}), well below the edge. "
                              f"The cautious rule of thumb would say {result.suggested_max_lr:.2g}.",
-                       table)
+                       [*table[:3], band, table[3]])
     if value > result.lrs[-1]:
         why = "That is beyond the end of the sweep: the loss had already blown up before it."
     elif value >= result.min_loss_lr * 0.8:
@@ -91,8 +90,8 @@ def grade_max_lr(data: object) -> Verdict:
     else:
         why = ("That is below a tenth of the lowest-loss LR: safe, but a cycle can afford a "
                "larger peak.")
-    return Verdict(False, f"{value:.3g} is outside the fair band {low:.3g} to {high:.3g}. {why}",
-                   table)
+    return Verdict(False, f"{value:.3g} is outside the fair band. {why}", table,
+                   reveal=f"The fair band is {low:.3g} to {high:.3g}: {band[0]}.")
 
 
 check_max_lr = Check("number", as_number, grade_max_lr)
@@ -155,6 +154,8 @@ TARGET_KNOBS = (
 )
 
 # Feedback on 04.3 names OneCycleLR's parameters only, never another scheduler's.
+# 04.2's band is its answer: a first wrong try shows neither its row nor its reveal.
+_BAND_TEXT = ("fair band is", "a tenth to a third of it")
 _NOT_ONECYCLE = ("T_max", "T_0", "eta_min", "gamma", "step_size")
 
 check_target = schedule_check(target_factory, TARGET_STEPS, knobs=TARGET_KNOBS,
@@ -201,9 +202,9 @@ EXERCISES = [
             "answer = result.min_loss_lr / 5  # well below the edge, where the loss still falls"
         ),
         wrong=(
-            Wrong(lambda: range_result().min_loss_lr, "edge of stability"),
-            Wrong(lambda: 1e-4, "flat start"),
-            Wrong(lambda: 20.0, "beyond the end"),
+            Wrong(lambda: range_result().min_loss_lr, "edge of stability", avoid=_BAND_TEXT),
+            Wrong(lambda: 1e-4, "flat start", avoid=_BAND_TEXT),
+            Wrong(lambda: 20.0, "beyond the end", avoid=_BAND_TEXT),
             Wrong(lambda: "0.1", "single number"),
             Wrong(lambda: -0.1, "positive number"),
         ),
@@ -229,17 +230,17 @@ EXERCISES = [
         ),
         wrong=(
             Wrong(lambda: _target_with(anneal_strategy="cos"),
-                  "One parameter explains it: anneal_strategy.", avoid=_NOT_ONECYCLE),
-            Wrong(lambda: _target_with(div_factor=25), "One parameter explains it: div_factor.",
+                  "Only anneal_strategy differs:", avoid=_NOT_ONECYCLE),
+            Wrong(lambda: _target_with(div_factor=25), "Only div_factor differs:",
                   avoid=(*_NOT_ONECYCLE, "build the scheduler on that optimizer")),
-            Wrong(lambda: _target_with(pct_start=0.24), "One parameter explains it: pct_start.",
+            Wrong(lambda: _target_with(pct_start=0.24), "Only pct_start differs:",
                   avoid=_NOT_ONECYCLE),
             Wrong(lambda: _target_with(final_div_factor=1000),
-                  "yours ends at 5e-05, the target at 0.0005. One parameter explains it: "
-                  "final_div_factor.", avoid=_NOT_ONECYCLE),
-            Wrong(lambda: _target_with(max_lr=0.4), "One parameter explains it: max_lr."),
+                  "yours ends at 5e-05, the target at 0.0005. Only final_div_factor "
+                  "differs:", avoid=_NOT_ONECYCLE),
+            Wrong(lambda: _target_with(max_lr=0.4), "Only max_lr differs:"),
             Wrong(lambda: _target_with(total_steps=120),
-                  "One parameter explains it: total_steps."),
+                  "Only total_steps differs:"),
             Wrong(lambda: _target_with(total_steps=50), "total_steps=50"),
             Wrong(lambda: [0.05, 0.5], "not a list"),
         ),

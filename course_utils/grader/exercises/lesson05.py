@@ -59,9 +59,8 @@ def grade_drops(data: Any) -> Verdict:
     """05.1: the list of epochs after which the LR is cut."""
     yours = sorted(int_list(data, len(PREDICT_LOSSES), "the epochs"))
     expected = drop_epochs()
-    table = [("", "epochs"), ("expected", str(expected)), ("yours", str(yours))]
     if yours == expected:
-        return Verdict(True, f"Right: the LR is cut after epochs {expected}.", table)
+        return Verdict(True, f"Right: the LR is cut after epochs {expected}.")
     if yours == [e + 1 for e in expected]:
         why = ("Each of yours is one late: you gave the first epoch that runs at the lower LR. "
                "The question asks for the epoch whose loss triggers the cut.")
@@ -77,10 +76,17 @@ def grade_drops(data: Any) -> Verdict:
     else:
         why = "Walk through the epochs keeping three numbers: the best loss, the bad-epoch " \
               "counter and the cooldown counter."
-    return Verdict(False, f"Expected cuts after epochs {expected}, you said {yours}. {why}", table)
+    return Verdict(False, f"Your cuts, after epochs {yours}, are not the scheduler's. {why}",
+                   reveal=_drops_reveal())
 
 
-check_drops = Check("epochs", _export_drops, grade_drops)
+def _drops_reveal() -> str:
+    return f"The LR is cut after epochs {drop_epochs()}."
+
+
+check_drops = Check("epochs", _export_drops, grade_drops, _drops_reveal())
+# The answer as a first wrong try must not show it: the list, and its epochs in a row.
+_DROPS_TEXT = (str(drop_epochs()), ", ".join(map(str, drop_epochs())))
 
 
 # 05.2: react within REACT epochs of a real plateau, but ignore noise of +-NOISE.
@@ -258,10 +264,11 @@ EXERCISES = [
             "answer = simulate_plateau(PREDICT_LOSSES, **PREDICT_SETTINGS).drop_epochs"
         ),
         wrong=(
-            Wrong(lambda: [e + 1 for e in drop_epochs()], "one late"),
-            Wrong(lambda: drop_epochs(cooldown=0), "without cooldown"),
+            Wrong(lambda: [e + 1 for e in drop_epochs()], "one late", avoid=_DROPS_TEXT),
+            Wrong(lambda: drop_epochs(cooldown=0), "without cooldown", avoid=_DROPS_TEXT),
+            Wrong(lambda: drop_epochs(threshold=0.0), "no threshold", avoid=_DROPS_TEXT),
             Wrong(lambda: "6", "list of epoch numbers"),
-            Wrong(lambda: [1, 2], "Walk through"),
+            Wrong(lambda: [1, 2], "Walk through", avoid=_DROPS_TEXT),
             Wrong(lambda: [6.5, float("nan")], "epoch number"),
         ),
         reference=drop_epochs,

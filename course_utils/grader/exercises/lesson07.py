@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 import random
 from typing import Any
@@ -76,14 +77,46 @@ LINEAR_WARMUP_KNOBS = (
     Knob("warmup_steps", lambda y: [peak_step(y)],
          "The warmup ends where the LR first reaches its peak: step 10, counting from 0."),
     Knob("total_steps", _total_guesses,
-         "The decay reaches 0 at step 100, so it spans the 90 steps after the warmup."),
+         "The decay reaches 0 at step 100: it spans the steps from the end of the warmup to "
+         "there."),
 )
+
+
+def _linear_warmup_advice(yours: list[float], expected: list[float], first: int) -> str:
+    """07.2: name the part that differs; a straight decay at the wrong slope is its denominator."""
+    if first < WARMUP:
+        return ("The warmup differs: its factor should rise in equal steps, from 0 at step 0 "
+                "to 1 at the step where the warmup ends.")
+    falls = [a - b for a, b in itertools.pairwise(yours[WARMUP:])]
+    peak = expected[WARMUP]
+    straight = bool(falls) and falls[0] > 0 and all(
+        math.isclose(f, falls[0], rel_tol=1e-6, abs_tol=1e-12) for f in falls)
+    if not straight or not peak:
+        return ("The warmup matches; the decay differs. It should fall in a straight line, from "
+                "the peak where the warmup ends to 0 at step 100.")
+    spans = peak / falls[0]  # the denominator the learner's decay divides by
+    which = ("the whole run's steps" if round(spans) == TOTAL
+             else f"{spans:.4g} steps")
+    return (f"The warmup matches, and your decay is a straight line, but its denominator is "
+            f"off: it divides by {which}, so its factor is not 1 where the warmup ends. Divide by "
+            "the number of steps the decay spans, from the end of the warmup to step 100.")
+
+
 check_linear_warmup = schedule_check(linear_warmup_reference, TOTAL, base_lr=0.1,
-                                     knobs=LINEAR_WARMUP_KNOBS, vary=_vary_linear_warmup)
+                                     knobs=LINEAR_WARMUP_KNOBS, vary=_vary_linear_warmup,
+                                     advice=_linear_warmup_advice)
 
 
 def _short_warmup(optimizer: Optimizer) -> lrs.LambdaLR:
     return lrs.LambdaLR(optimizer, lambda k: min(k / 5, (TOTAL - k) / (TOTAL - 5)))
+
+
+def _decay_over_the_whole_run(optimizer: Optimizer) -> lrs.LambdaLR:
+    return lrs.LambdaLR(optimizer, lambda k: k / WARMUP if k < WARMUP else (TOTAL - k) / TOTAL)
+
+
+# What a learner would type for 07.2's decay, and the sentence that would blame the timing.
+_DECAY_VALUES = ("90 steps", "/ 90", "100 - 10", "changes later")
 
 
 def _decay_of_100_after_the_warmup(optimizer: Optimizer) -> lrs.LambdaLR:
@@ -153,7 +186,10 @@ EXERCISES = [
         ),
         wrong=(
             Wrong(lambda: _short_warmup, "at step 1"),
-            Wrong(lambda: _decay_of_100_after_the_warmup, "total_steps=110"),
+            Wrong(lambda: _decay_of_100_after_the_warmup, "total_steps=110",
+                  avoid=_DECAY_VALUES),
+            Wrong(lambda: _decay_over_the_whole_run, "denominator is off",
+                  avoid=_DECAY_VALUES),
             Wrong(lambda: [0.0, 0.01], "not a list of numbers"),
         ),
         reference=lambda: linear_warmup_reference,
