@@ -29,6 +29,7 @@ import torch
 from torch import nn
 from torch.optim.lr_scheduler import ReduceLROnPlateau, StepLR
 
+from course_utils.char_lm import CharMLP, generate, make_char_lm
 from course_utils.data import load_digits, make_loaders, show_digits
 from course_utils.distributed import run_data_parallel
 from course_utils.experiments import Comparison, compare_recipes
@@ -43,6 +44,7 @@ from course_utils.plateau_widget import PlateauWidget, plot_plateau
 from course_utils.plotting import compare_runs, plot_history, plot_schedule
 from course_utils.range_test import hike_range_test, lr_range_test
 from course_utils.schedules import dummy_optimizer, preview_schedule
+from course_utils.text_data import load_text, make_text_loaders
 from course_utils.training import History, cpu_threads, train
 from course_utils.warmup import cosine_with_warmup, linear_with_warmup, warmup_stable_decay
 
@@ -360,6 +362,21 @@ ROWS: list[Row] = [
      lambda k: plot_plateau(simulate_plateau([1.0, 1.0]), first_epoch=None), TypeError,
      "first_epoch"),
     ("load_digits(root=None)", lambda k: load_digits(root=None), TypeError, "root"),
+    # lesson 08's language model
+    ("make_char_lm(seed=10**30)", lambda k: make_char_lm(seed=10**30), ValueError, "seed"),
+    ("make_char_lm(hidden=10**30)", lambda k: make_char_lm(hidden=10**30), ValueError,
+     "hidden"),
+    ("CharMLP(window=1e300)", lambda k: CharMLP(window=1e300), TypeError, "window"),
+    ("generate(model=None)", lambda k: generate(None), TypeError, "model must be"),
+    ("generate(length=10**30)", lambda k: generate(make_char_lm(), length=10**30), ValueError,
+     "length"),
+    ("generate(prompt=None)", lambda k: generate(make_char_lm(), prompt=None), TypeError,
+     "prompt"),
+    ("generate(seed=10**30)", lambda k: generate(make_char_lm(), seed=10**30), ValueError,
+     "seed"),
+    ("make_text_loaders(seed=10**30)", lambda k: make_text_loaders(seed=10**30), ValueError,
+     "seed"),
+    ("load_text(root=3)", lambda k: load_text(root=3), TypeError, "root"),
 ]
 
 
