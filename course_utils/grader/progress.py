@@ -31,7 +31,7 @@ from typing import Any
 from filelock import FileLock, Timeout
 
 PROGRESS_ENV = "LR_COURSE_PROGRESS"
-LOCK_WAIT = 0.5  # seconds to wait for another kernel's merge; then the journal keeps the result
+LOCK_WAIT = 0.1  # seconds to wait for another kernel's merge; then the journal keeps the result
 SIZE_LIMIT = 4_000_000  # bytes: the whole course's progress is a few kB; a larger file is set aside
 _VERSION = 1
 
