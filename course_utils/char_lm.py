@@ -7,7 +7,8 @@ import math
 import torch
 from torch import nn
 
-from .arguments import whole_number
+from .arguments import seed_value, whole_number
+from .models import MAX_WIDTH
 from .text_data import ALPHABET, decode, encode
 
 
@@ -23,9 +24,9 @@ class CharMLP(nn.Module):
     """
 
     def __init__(self, window: int = 8, embedding: int = 8, hidden: int = 64) -> None:
-        self.window = whole_number("window", window, low=1)
-        embedding = whole_number("embedding", embedding, low=1)
-        hidden = whole_number("hidden", hidden, low=1)
+        self.window = whole_number("window", window, low=1, high=MAX_WIDTH)
+        embedding = whole_number("embedding", embedding, low=1, high=MAX_WIDTH)
+        hidden = whole_number("hidden", hidden, low=1, high=MAX_WIDTH)
         super().__init__()
         self.embed = nn.Embedding(len(ALPHABET), embedding)
         # One linear layer on each window of `window` embeddings, all windows at once: a
@@ -42,7 +43,7 @@ class CharMLP(nn.Module):
 
 def make_char_lm(seed: int = 0, window: int = 8, embedding: int = 8, hidden: int = 64) -> CharMLP:
     """A fresh CharMLP whose initial weights depend only on `seed`."""
-    seed = whole_number("seed", seed)
+    seed = seed_value("seed", seed)
     state = torch.random.get_rng_state()
     try:
         torch.manual_seed(seed)
@@ -57,12 +58,20 @@ def uniform_loss() -> float:
     return math.log(len(ALPHABET))
 
 
+MAX_LENGTH = 100_000  # characters generate writes at most: pages of text, seconds of work
+
+
 @torch.no_grad()
 def generate(model: nn.Module, prompt: str = "this is the tale of", length: int = 80,
              seed: int = 0) -> str:
     """`prompt` continued by `length` characters sampled from the model, seeded."""
-    length = whole_number("length", length)
-    generator = torch.Generator().manual_seed(whole_number("seed", seed))
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a language model (make_char_lm() gives one), "
+                        f"not {type(model).__name__}.")
+    length = whole_number("length", length, low=0, high=MAX_LENGTH)
+    generator = torch.Generator().manual_seed(seed_value("seed", seed))
+    if not isinstance(prompt, str):
+        raise TypeError(f"prompt must be a str, not {type(prompt).__name__}.")
     tokens = encode(prompt)
     if len(tokens) == 0:
         raise ValueError("prompt must have at least one character.")

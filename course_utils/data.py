@@ -159,6 +159,8 @@ def collate_batch(batch: Any) -> Any:
 
 def load_digits(split: str = "train", root: str | Path = DATA_DIR) -> DigitsDataset:
     """The fixed `split` ("train", "val" or "test") of the shipped digits."""
+    if not isinstance(root, (str, Path)):
+        raise TypeError(f"root must be a folder (a str or a Path), not {type(root).__name__}.")
     return DigitsDataset(root, split)
 
 
@@ -173,10 +175,10 @@ def make_loaders(
     `train_size` keeps a fixed subset of that many training images (the same
     subset whatever the seed), for experiments on less data.
     """
-    from .arguments import whole_number
+    from .arguments import MAX_STEPS, seed_value, whole_number
 
-    batch_size = whole_number("batch_size", batch_size, low=1)
-    generator = torch.Generator().manual_seed(whole_number("seed", seed))
+    batch_size = whole_number("batch_size", batch_size, low=1, high=MAX_STEPS)
+    generator = torch.Generator().manual_seed(seed_value("seed", seed))
     train_set: Dataset = load_digits("train", root)
     if train_size is not None:
         if not 1 <= whole_number("train_size", train_size) <= len(train_set):

@@ -33,12 +33,14 @@ from typing import Any
 import torch
 from torch import nn
 
+from .arguments import MAX_LR, MAX_STEPS, SEED_RANGE
 from .models import MODELS
 from .schedules import SCHEDULE_PRESETS
 
 HOST = "127.0.0.1"
 OPTIMIZERS = ("sgd", "adamw")
 MAX_WORLD_SIZE = 8
+MAX_TIMEOUT = 86_400  # seconds: a day
 
 
 class DistributedUnavailable(RuntimeError):
@@ -264,19 +266,27 @@ def run_data_parallel(
     """
     dist = _require_gloo()
     world_size = _whole("world_size", world_size, 1, MAX_WORLD_SIZE)
-    epochs = _whole("epochs", epochs, 1)
-    batch_size = _whole("batch_size", batch_size, 1)
-    if isinstance(lr, bool) or not isinstance(lr, numbers.Real) or not 0 < lr < math.inf:
-        raise ValueError(f"lr must be a positive number, got {lr!r}.")
+    epochs = _whole("epochs", epochs, 1, MAX_STEPS)
+    batch_size = _whole("batch_size", batch_size, 1, MAX_STEPS)
+    if isinstance(lr, bool) or not isinstance(lr, numbers.Real) or not 0 < lr <= MAX_LR:
+        raise ValueError(f"lr must be a positive number of at most {MAX_LR:g}, got {lr!r}.")
     if isinstance(weight_decay, bool) or not isinstance(weight_decay, numbers.Real) or not (
-            0 <= weight_decay < math.inf):
-        raise ValueError(f"weight_decay must be 0 or a positive number, got {weight_decay!r}.")
-    if model not in MODELS:
+            0 <= weight_decay <= MAX_LR):
+        raise ValueError(f"weight_decay must be 0 or a positive number of at most {MAX_LR:g}, "
+                         f"got {weight_decay!r}.")
+    if schedule_params is not None and not (
+            isinstance(schedule_params, dict) and all(isinstance(k, str)
+                                                      for k in schedule_params)):
+        raise TypeError("schedule_params must be a dict of the preset's settings such as "
+                        f"{{'T_max': 40}}, or None, not {type(schedule_params).__name__}.")
+    if not isinstance(model, str) or model not in MODELS:
         raise ValueError(f"model must be one of {sorted(MODELS)}, not {model!r}.")
-    seed = _whole("seed", seed, 0)
-    if isinstance(timeout, bool) or not isinstance(timeout, numbers.Real) or not timeout > 0:
-        raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}.")
-    if optimizer not in OPTIMIZERS:
+    seed = _whole("seed", seed, 0, SEED_RANGE[1])
+    if isinstance(timeout, bool) or not isinstance(timeout, numbers.Real) or not (
+            0 < timeout <= MAX_TIMEOUT):
+        raise ValueError(f"timeout must be a positive number of seconds, at most {MAX_TIMEOUT:,}, "
+                         f"got {timeout!r}.")
+    if not isinstance(optimizer, str) or optimizer not in OPTIMIZERS:
         raise ValueError(f"optimizer must be one of {OPTIMIZERS}, not {optimizer!r}.")
     if isinstance(schedule, str) and schedule not in SCHEDULE_PRESETS:
         raise ValueError(f"Unknown schedule {schedule!r}; the presets are: "

@@ -11,7 +11,7 @@ from typing import Any
 from torch import nn
 from torch.optim import Optimizer
 
-from .arguments import whole_number
+from .arguments import MAX_STEPS, seed_value, step_count, whole_number
 from .data import make_loaders
 from .models import MODELS, make_model
 from .plotting import compare_runs
@@ -103,7 +103,7 @@ def compare_recipes(
     validation loss). A recipe may return a schedule-free optimizer with no scheduler.
     """
     _check_recipes(recipes)
-    epochs = whole_number("epochs", epochs, low=1)
+    epochs = step_count("epochs", epochs, low=1)
     accepts = "seeds must be a non-empty list of whole numbers such as (0, 1, 2)"
     if isinstance(seeds, (str, bytes)) or not isinstance(seeds, Sequence):
         raise TypeError(f"{accepts}, not {seeds!r}.")
@@ -115,8 +115,8 @@ def compare_recipes(
     if model == LANGUAGE_MODEL and train_size is not None:
         raise ValueError("train_size picks a subset of the digits; the language model "
                          f"({LANGUAGE_MODEL!r}) always trains on all of TinyLang: leave it None.")
-    seeds = [whole_number("each seed", seed) for seed in seeds]
-    batch_size = whole_number("batch_size", batch_size, low=1)
+    seeds = [seed_value("each seed", seed) for seed in seeds]
+    batch_size = whole_number("batch_size", batch_size, low=1, high=MAX_STEPS)
     language = model == LANGUAGE_MODEL
     result = Comparison(epochs=epochs, seeds=tuple(seeds),
                         metric="final_val_loss" if language else "final_val_acc")

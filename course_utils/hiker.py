@@ -29,6 +29,7 @@ from itertools import pairwise
 
 from torch.optim import lr_scheduler as lrs
 
+from course_utils.arguments import MAX_STEPS, seed_value
 from course_utils.schedules import (
     SCHEDULE_PRESETS,
     Scheduler,
@@ -374,13 +375,16 @@ def simulate_hike(
     """
     land = _landscape(landscape)
     lr, momentum, noise = _number("lr", lr), _number("momentum", momentum), _number("noise", noise)
-    steps, seed = _whole("steps", steps), _whole("seed", seed)
+    steps, seed = _whole("steps", steps), seed_value("seed", seed)
     if not lr >= 0:
         raise ValueError(f"lr must be a number >= 0; got lr={lr}.")
     if not 0 <= momentum < 1:
         raise ValueError(f"momentum must be in [0, 1); got momentum={momentum}.")
     if steps < 0:
         raise ValueError(f"steps must be a whole number >= 0; got steps={steps}.")
+    if steps > MAX_STEPS:
+        raise ValueError(f"steps must be a whole number of at most {MAX_STEPS:,}; "
+                         f"got steps={steps}.")
     if not (noise >= 0 and math.isfinite(noise)):
         raise ValueError(f"noise must be a finite number >= 0; got noise={noise}.")
     x = land.start if start is None else _number("start", start)

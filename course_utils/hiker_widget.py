@@ -34,6 +34,7 @@ from PIL import Image
 
 from course_utils import prewarm
 from course_utils import widget_access as access
+from course_utils.arguments import seed_value
 from course_utils.hiker import LANDSCAPES, Hike, _number, _whole, simulate_hike
 from course_utils.schedules import SCHEDULE_PRESETS, Param
 from course_utils.svg_overlay import SvgOverlay
@@ -134,7 +135,7 @@ class HikerWidget(widgets.VBox):
         noise = self._fit("noise", _number("noise", noise), *NOISE_RANGE)
         start = land.start if start is None else self._fit(
             "start", _number("start", start), *land.x_range)
-        self.seed = _whole("seed", seed)
+        self.seed = seed_value("seed", seed)
         prewarm.start_after_cell()  # the first torch optimizer's imports, paid while one reads
         self.landscape_dropdown = widgets.Dropdown(
             options=list(LANDSCAPES), value=landscape, description="landscape"
@@ -321,7 +322,10 @@ class HikerWidget(widgets.VBox):
         self._quiet = False
         self._show(self.hike.steps)
 
-    def _on_schedule(self, _change: Any) -> None:
+    def _on_schedule(self, change: Any) -> None:
+        if change["new"] is None:  # a dropdown emptied from code: keep the schedule shown
+            self.schedule_dropdown.value = change["old"]
+            return
         self._build_params()
         self._on_change()
 
@@ -331,6 +335,9 @@ class HikerWidget(widgets.VBox):
         self._on_change()
 
     def _on_landscape(self, change: Any) -> None:
+        if change["new"] is None:  # a dropdown emptied from code: keep the landscape shown
+            self.landscape_dropdown.value = change["old"]
+            return
         land = LANDSCAPES[change["new"]]
         lo, hi = land.x_range
         self.start_slider.unobserve(self._on_change, "value")

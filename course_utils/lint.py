@@ -16,6 +16,7 @@ from typing import Any
 
 from torch.optim import lr_scheduler as lrs
 
+from .arguments import MAX_STEPS, learning_rate, step_count
 from .schedules import build_scheduler, is_scheduler, preview_schedule
 from .warmup import WarmupSchedule, warmup_schedule_of
 
@@ -288,7 +289,7 @@ def lint_schedule(
     base_lr: float = 0.1,
 ) -> list[str]:
     """Plain-language warnings about a schedule for this run; an empty list when it looks right."""
-    if step_every not in ("epoch", "batch"):
+    if not isinstance(step_every, str) or step_every not in ("epoch", "batch"):
         raise ValueError(f'step_every must be "epoch" or "batch", not {step_every!r}.')
     if not is_scheduler(scheduler_or_factory) and not callable(scheduler_or_factory):
         if hasattr(scheduler_or_factory, "step"):
@@ -296,7 +297,13 @@ def lint_schedule(
         raise TypeError("lint_schedule needs a scheduler or a factory such as "
                         "`lambda opt: StepLR(opt, 30, 0.1)`, not "
                         f"{type(scheduler_or_factory).__name__}.")
-    run = _Run(int(epochs), int(steps_per_epoch), step_every)
+    epochs = step_count("epochs", epochs, whole_floats=True)
+    steps_per_epoch = step_count("steps_per_epoch", steps_per_epoch, low=1, whole_floats=True)
+    if epochs * steps_per_epoch > MAX_STEPS:
+        raise ValueError(f"epochs x steps_per_epoch ({epochs:,} x {steps_per_epoch:,}) must be "
+                         f"at most {MAX_STEPS:,} steps.")
+    base_lr = learning_rate("base_lr", base_lr)
+    run = _Run(epochs, steps_per_epoch, step_every)
     if run.length <= 0:
         return []
     scheduler = build_scheduler(scheduler_or_factory, base_lr)

@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 import torch
 from torch.optim import Optimizer
 
+from .arguments import step_count
 from .schedules import SchedulerFactory, dummy_optimizer, is_scheduler
 
 OptimizerFactory = Callable[[list[torch.Tensor]], Optimizer]
@@ -33,9 +34,15 @@ def trace_param_groups(
     lr 0.1 and momentum 0.9). The scheduler is stepped after each recorded
     step, as in training; nothing outside this call is touched.
     """
-    steps = int(steps)
-    if steps < 0:
-        raise ValueError(f"steps must be 0 or more, got {steps}.")
+    steps = step_count("steps", steps, whole_floats=True)
+    if isinstance(keys, str) or not isinstance(keys, Sequence) or not all(
+            isinstance(k, str) for k in keys):
+        raise TypeError(f"keys must be a list of param-group keys such as ('lr', 'momentum'), "
+                        f"not {keys!r}.")
+    if optimizer is not None and not callable(optimizer):
+        raise TypeError("optimizer must be a function from a parameter list to an optimizer, "
+                        f"e.g. lambda params: torch.optim.AdamW(params, lr=1e-3), "
+                        f"not {type(optimizer).__name__}.")
     param = torch.zeros(1, requires_grad=True)
     opt = optimizer([param]) if optimizer is not None else dummy_optimizer()
     with warnings.catch_warnings():

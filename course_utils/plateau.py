@@ -20,6 +20,7 @@ from typing import Any
 
 from torch.optim.lr_scheduler import ReduceLROnPlateau
 
+from .arguments import choice, learning_rate, numbers_list, real_number, seed_value, step_count
 from .schedules import dummy_optimizer
 
 
@@ -172,9 +173,15 @@ def simulate_plateau(
     base_lr: float = 0.1,
 ) -> PlateauTrace:
     """Feed a real ReduceLROnPlateau one loss per epoch and record what it did, and why."""
-    settings = dict(mode=mode, factor=factor, patience=int(patience), threshold=threshold,
-                    threshold_mode=threshold_mode, cooldown=int(cooldown), min_lr=min_lr,
-                    eps=eps, base_lr=base_lr)
+    losses = numbers_list("losses", losses)
+    settings = dict(mode=choice("mode", mode, ("min", "max")),
+                    factor=real_number("factor", factor, low=0, high=1, high_open=True),
+                    patience=step_count("patience", patience, whole_floats=True),
+                    threshold=real_number("threshold", threshold, low=0),
+                    threshold_mode=choice("threshold_mode", threshold_mode, ("rel", "abs")),
+                    cooldown=step_count("cooldown", cooldown, whole_floats=True),
+                    min_lr=real_number("min_lr", min_lr, low=0),
+                    eps=real_number("eps", eps, low=0), base_lr=learning_rate("base_lr", base_lr))
     optimizer = dummy_optimizer(base_lr)
     sched = ReduceLROnPlateau(optimizer, **{k: v for k, v in settings.items() if k != "base_lr"})
     group = optimizer.param_groups[0]
@@ -201,9 +208,10 @@ SCRIPTS = ("plateau", "noisy_plateau", "creeping", "overfitting")
 
 def scripted_losses(kind: str = "noisy_plateau", seed: int = 0, epochs: int = 40) -> list[float]:
     """A deterministic validation-loss curve of a named shape, rounded to 4 decimals."""
-    if kind not in SCRIPTS:
+    if not isinstance(kind, str) or kind not in SCRIPTS:
         raise ValueError(f"kind must be one of {list(SCRIPTS)}, not {kind!r}.")
-    rng = random.Random(seed)
+    rng = random.Random(seed_value("seed", seed))
+    epochs = step_count("epochs", epochs)
     out = []
     for e in range(epochs):
         if kind == "plateau":  # falls fast, then flattens out completely

@@ -24,6 +24,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 from PIL import Image
 
+from .arguments import choice, learning_rate, numbers_list, real_number, whole_number
 from .plateau import PlateauTrace, scripted_losses, simulate_plateau
 from .plotting import course_style
 from .widget_access import live_status, number_box
@@ -33,6 +34,10 @@ from .widget_bundle import view_bundle
 def plot_plateau(trace: PlateauTrace, ax: Axes | None = None, *, first_epoch: int = 1,
                  legend: bool = True) -> Axes:
     """Loss and best-so-far per epoch from `first_epoch` on, the LR on a twin axis, drops marked."""
+    if not isinstance(trace, PlateauTrace):
+        raise TypeError(f"trace must be a PlateauTrace (simulate_plateau gives one), "
+                        f"not {type(trace).__name__}.")
+    first_epoch = whole_number("first_epoch", first_epoch, low=1)
     ax = ax or plt.gca()
     rows = [r for r in trace.rows if r.epoch >= first_epoch]
     epochs = [r.epoch for r in rows]
@@ -129,13 +134,15 @@ class PlateauWidget(widgets.VBox):
         min_lr: float = 0.0,
     ) -> None:
         super().__init__()
-        if mode not in ("min", "max"):
-            raise ValueError(f"mode must be 'min' or 'max', not {mode!r}.")
-        if threshold_mode not in ("rel", "abs"):
-            raise ValueError(f"threshold_mode must be 'rel' or 'abs', not {threshold_mode!r}.")
-        if not min_lr >= 0:
-            raise ValueError(f"min_lr must be a number >= 0, not {min_lr!r}.")
-        self.losses = [float(v) for v in losses] if losses is not None else scripted_losses(
+        choice("mode", mode, ("min", "max"))
+        choice("threshold_mode", threshold_mode, ("rel", "abs"))
+        min_lr = real_number("min_lr", min_lr, low=0)
+        base_lr = learning_rate("base_lr", base_lr)
+        factor, patience, threshold, cooldown = (
+            real_number(name, value) for name, value in (
+                ("factor", factor), ("patience", patience), ("threshold", threshold),
+                ("cooldown", cooldown)))
+        self.losses = numbers_list("losses", losses) if losses is not None else scripted_losses(
             kind, seed, epochs)
         self.mode, self.base_lr = mode, base_lr
         self.notes: list[str] = []

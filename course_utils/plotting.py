@@ -14,7 +14,7 @@ import matplotlib.pyplot as plt
 from matplotlib.axes import Axes
 from matplotlib.ticker import MaxNLocator
 
-from .arguments import whole_number
+from .arguments import learning_rate, step_count
 from .schedules import is_scheduler, preview_schedule
 from .training import History
 
@@ -94,7 +94,8 @@ def plot_schedule(
     """Draw an LR curve from a list of LRs, a History, a scheduler or a factory."""
     ax = axes_or_current(ax)
     if steps is not None:
-        steps = whole_number("steps", steps, low=0)
+        steps = step_count("steps", steps)
+    base_lr = learning_rate("base_lr", base_lr)
     if isinstance(schedule, History):
         values = schedule.lrs
     elif is_scheduler(schedule) or callable(schedule):

@@ -28,11 +28,13 @@ from torch.optim import Optimizer
 from torch.utils.data import DataLoader
 
 from .arguments import (
+    MAX_LR,
     loss_function,
     module_with_parameters,
     optimizer_of,
     real_number,
-    whole_number,
+    seed_value,
+    step_count,
 )
 from .plotting import axes_or_current
 from .training import cpu_threads, loader_generator
@@ -126,9 +128,9 @@ def _analyse(lrs: list[float], raw: list[float], smoothed: list[float], stopped:
 
 def _check(start_lr: float, end_lr: float, steps: int) -> tuple[float, float, int]:
     """The sweep's bounds and length, checked: 0 < start_lr < end_lr, finite, steps >= 2."""
-    start_lr = real_number("start_lr", start_lr, low=0, low_open=True)
-    end_lr = real_number("end_lr", end_lr, low=0, low_open=True)
-    steps = whole_number("steps", steps, low=2)
+    start_lr = real_number("start_lr", start_lr, low=0, high=MAX_LR, low_open=True)
+    end_lr = real_number("end_lr", end_lr, low=0, high=MAX_LR, low_open=True)
+    steps = step_count("steps", steps, low=2)
     if not start_lr < end_lr:
         raise ValueError("Need 0 < start_lr < end_lr: the sweep grows the LR; got "
                          f"start_lr={start_lr:g}, end_lr={end_lr:g}.")
@@ -165,7 +167,7 @@ def lr_range_test(
     optimizer_of("optimizer", optimizer, model)
     smooth = real_number("smooth", smooth, low=0, high=1, low_open=True)
     diverge_factor = real_number("diverge_factor", diverge_factor, low=1, low_open=True)
-    seed = whole_number("seed", seed)
+    seed = seed_value("seed", seed)
     if isinstance(loader, (str, bytes)) or not hasattr(loader, "__iter__"):
         raise TypeError("loader must be a DataLoader of (inputs, targets) batches, "
                         f"not {type(loader).__name__}.")

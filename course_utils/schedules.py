@@ -10,6 +10,7 @@ optimizer than the one it was given.
 from __future__ import annotations
 
 import copy
+import numbers
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ import torch
 from torch.optim import Optimizer
 from torch.optim import lr_scheduler as lrs
 
+from .arguments import learning_rate, numbers_list, real_number, step_count
 from .warmup import cosine_with_warmup, linear_with_warmup, warmup_stable_decay
 
 Scheduler = lrs.LRScheduler | lrs.ReduceLROnPlateau
@@ -27,6 +29,12 @@ SchedulerFactory = Callable[[Optimizer], Scheduler]
 
 def dummy_optimizer(base_lr: float = 0.1, momentum: float = 0.9) -> torch.optim.SGD:
     """A one-parameter SGD optimizer with momentum, for building schedulers on."""
+    # Any LR from 0 up, even an infinite one: the hiker shows what an absurd LR does.
+    if isinstance(base_lr, bool) or not isinstance(base_lr, numbers.Real):
+        raise TypeError(f"base_lr must be a number of 0 or more, not {type(base_lr).__name__}.")
+    if not base_lr >= 0:
+        raise ValueError(f"base_lr must be a number of 0 or more, not {base_lr!r}.")
+    momentum = real_number("momentum", momentum, low=0, high=1, high_open=True)
     return torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=base_lr, momentum=momentum)
 
 
@@ -94,11 +102,12 @@ def preview_schedule(
     metrics: Sequence[float] | None = None,
 ) -> list[float]:
     """The LR for each of `steps` optimizer steps, from a dry run that changes nothing."""
-    steps = int(steps)
-    if steps < 0:
-        raise ValueError(f"steps must be 0 or more, got {steps}.")
+    steps = step_count("steps", steps, whole_floats=True)
+    base_lr = learning_rate("base_lr", base_lr)
     scheduler = build_scheduler(scheduler_or_factory, base_lr)
     plateau = isinstance(scheduler, lrs.ReduceLROnPlateau)
+    if plateau and metrics is not None:
+        metrics = numbers_list("metrics", metrics)
     if plateau:
         needed = max(steps - 1, 0)
         if metrics is None or len(metrics) < needed:

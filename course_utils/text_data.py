@@ -72,6 +72,8 @@ def load_text(split: str = "train", root: str | Path = DATA_DIR) -> str:
     """The `split` ("train" or "val") of TinyLang as text: whole paragraphs, one per line."""
     if not isinstance(split, str) or split not in TEXT_SPLITS:
         raise ValueError(f"split must be one of {list(TEXT_SPLITS)}, not {split!r}.")
+    if not isinstance(root, (str, Path)):
+        raise TypeError(f"root must be a folder (a str or a Path), not {type(root).__name__}.")
     lines = _read_text(Path(root) / TEXT_FILE).splitlines(keepends=True)
     cut = len(lines) - round(VAL_FRACTION * len(lines))
     return "".join(lines[:cut] if split == "train" else lines[cut:])
@@ -146,10 +148,10 @@ def make_text_loaders(
     repeats, from all of the training text (None: every window once), so that `train`
     measures the validation loss that often: 512 windows of 32 characters, 32 steps of 16.
     """
-    from .arguments import whole_number
+    from .arguments import MAX_STEPS, seed_value, whole_number
 
-    batch_size = whole_number("batch_size", batch_size, low=1)
-    generator = torch.Generator().manual_seed(whole_number("seed", seed))
+    batch_size = whole_number("batch_size", batch_size, low=1, high=MAX_STEPS)
+    generator = torch.Generator().manual_seed(seed_value("seed", seed))
     windows = TextWindows(load_text("train", root), context)
     if epoch_windows is not None:
         epoch_windows = whole_number("epoch_windows", epoch_windows, low=1)

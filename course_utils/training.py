@@ -17,7 +17,14 @@ from torch.optim import Optimizer
 from torch.optim.lr_scheduler import ReduceLROnPlateau
 from torch.utils.data import DataLoader
 
-from .arguments import loss_function, module_with_parameters, optimizer_of, whole_number
+from .arguments import (
+    loss_function,
+    module_with_parameters,
+    optimizer_of,
+    seed_value,
+    step_count,
+    whole_number,
+)
 
 
 @dataclass
@@ -66,6 +73,9 @@ class History:
         )
 
 
+MAX_THREADS = 1024  # far more than any machine the course runs on
+
+
 @contextmanager
 def cpu_threads(n: int = 1) -> Iterator[None]:
     """Run the body with `n` CPU threads for torch, then restore the learner's setting.
@@ -74,7 +84,7 @@ def cpu_threads(n: int = 1) -> Iterator[None]:
     threads costs more than it saves, and on a busy machine the threads wait
     on each other. One thread is faster here, often many times over.
     """
-    n = whole_number("n", n, low=1)
+    n = whole_number("n", n, low=1, high=MAX_THREADS)
     before = torch.get_num_threads()
     if before != n:
         torch.set_num_threads(n)
@@ -264,8 +274,8 @@ def train(
     module_with_parameters("model", model)
     optimizer_of("optimizer", optimizer, model)
     _check_scheduler(scheduler, optimizer)
-    epochs = whole_number("epochs", epochs, low=1)
-    seed = whole_number("seed", seed)
+    epochs = step_count("epochs", epochs, low=1)
+    seed = seed_value("seed", seed)
     train_loader, val_loader = _split_loaders(loaders)
     device = _device(device)
     loss_fn = loss_function(loss_fn)

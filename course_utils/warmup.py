@@ -22,6 +22,8 @@ from typing import Any
 from torch.optim import Optimizer
 from torch.optim.lr_scheduler import LambdaLR
 
+from .arguments import MAX_STEPS
+
 DECAY_SHAPES = ("linear", "cosine", "sqrt")
 
 
@@ -76,18 +78,22 @@ def _whole(name: str, value: Any, least: int) -> int:
     """A whole number of steps, at least `least`; a clear error otherwise."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a whole number of steps, not {type(value).__name__}.")
+    if not math.isfinite(value):
+        raise ValueError(f"{name} must be a whole number of steps, got {value!r}.")
     if not isinstance(value, numbers.Integral) and not float(value).is_integer():
         raise ValueError(f"{name} must be a whole number of steps, got {value!r}: "
                          f"round it first, e.g. {name}=round({value!r}) = {round(value)}.")
     if value < least:
         raise ValueError(f"{name} must be {least} or more, got {value!r}.")
+    if value > MAX_STEPS:
+        raise ValueError(f"{name} must be at most {MAX_STEPS:,}, got {value!r}.")
     return int(value)
 
 
 def _ratio(value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"final_lr_ratio must be a number, not {type(value).__name__}.")
-    if not 0.0 <= value < 1.0:
+    if not 0.0 <= float(value) < 1.0:
         raise ValueError(f"final_lr_ratio must be in [0, 1): the final LR as a fraction of the "
                          f"peak, e.g. 0.1 for a tenth; got {value!r}.")
     return float(value)

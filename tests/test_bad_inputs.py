@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -22,18 +23,30 @@ matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt
 import nbformat
+import numpy as np
 import pytest
 import torch
 from torch import nn
-from torch.optim.lr_scheduler import StepLR
+from torch.optim.lr_scheduler import ReduceLROnPlateau, StepLR
 
+from course_utils.char_lm import CharMLP, generate, make_char_lm
 from course_utils.data import load_digits, make_loaders, show_digits
+from course_utils.distributed import run_data_parallel
 from course_utils.experiments import Comparison, compare_recipes
+from course_utils.hiker import simulate_hike
+from course_utils.hiker_widget import HikerWidget
+from course_utils.lint import lint_schedule
 from course_utils.maintainer import execute
 from course_utils.models import TinyCNN, TinyMLP, make_model
+from course_utils.param_trace import trace_param_groups
+from course_utils.plateau import scripted_losses, simulate_plateau
+from course_utils.plateau_widget import PlateauWidget, plot_plateau
 from course_utils.plotting import compare_runs, plot_history, plot_schedule
 from course_utils.range_test import hike_range_test, lr_range_test
+from course_utils.schedules import dummy_optimizer, preview_schedule
+from course_utils.text_data import load_text, make_text_loaders
 from course_utils.training import History, cpu_threads, train
+from course_utils.warmup import cosine_with_warmup, linear_with_warmup, warmup_stable_decay
 
 
 class NoParameters(nn.Module):
@@ -70,6 +83,24 @@ def recipes(**kwargs: Any) -> Any:
     kwargs.setdefault("epochs", 1)
     kwargs.setdefault("seeds", (0,))
     return compare_recipes(kwargs.pop("recipes", {"sgd": recipe}), train_size=64, **kwargs)
+
+
+def plateau_of(**kwargs: Any) -> Any:
+    return simulate_plateau([1.0, 0.9, 0.9], **kwargs)
+
+
+def preview(**kwargs: Any) -> Any:
+    kwargs.setdefault("steps", 5)
+    return preview_schedule(lambda o: StepLR(o, 2), **kwargs)
+
+
+def lint(**kwargs: Any) -> Any:
+    kwargs = {"epochs": 3, "steps_per_epoch": 2, **kwargs}
+    return lint_schedule(lambda o: StepLR(o, 2), **kwargs)
+
+
+def huge_lr_recipe(model: nn.Module, epochs: int, steps: int) -> tuple[Any, None, str]:
+    return torch.optim.SGD(model.parameters(), lr=1e308), None, "epoch"
 
 
 Row = tuple[str, Callable[[SimpleNamespace], Any], type[Exception], str]
@@ -232,6 +263,120 @@ ROWS: list[Row] = [
     ("load_digits([])", lambda k: load_digits([]), ValueError, "split must be one of"),
     ("show_digits(n=None)", lambda k: show_digits(n=None), TypeError, "n must be"),
     ("show_digits(n=0)", lambda k: show_digits(n=0), ValueError, "n must be"),
+    # simulate_plateau checks every argument
+    ("simulate_plateau(mode=None)", lambda k: plateau_of(mode=None), TypeError, "mode"),
+    ("simulate_plateau(patience=inf)", lambda k: plateau_of(patience=math.inf), TypeError,
+     "patience"),
+    ("simulate_plateau(factor='0.1')", lambda k: plateau_of(factor="0.1"), TypeError, "factor"),
+    ("simulate_plateau(factor=2)", lambda k: plateau_of(factor=2), ValueError,
+     "factor must be a finite number at least 0 and less than 1"),
+    ("simulate_plateau(base_lr=-1)", lambda k: plateau_of(base_lr=-1), ValueError, "base_lr"),
+    ("simulate_plateau(a 0-d tensor of losses)",
+     lambda k: simulate_plateau(torch.tensor(0.5)), TypeError, "losses must be a list"),
+    ("simulate_plateau(losses=[1, nan])", lambda k: simulate_plateau([1.0, math.nan]),
+     ValueError, "item 1 of losses"),
+    ("simulate_plateau(threshold_mode=3)", lambda k: plateau_of(threshold_mode=3), TypeError,
+     "threshold_mode must be one of 'rel', 'abs'"),
+    ("scripted_losses(seed=10**30)", lambda k: scripted_losses(seed=10**30), ValueError, "seed"),
+    ("scripted_losses(epochs=1e300)", lambda k: scripted_losses(epochs=1e300), TypeError,
+     "epochs"),
+    # preview_schedule
+    ("preview_schedule(base_lr=None)", lambda k: preview(base_lr=None), TypeError, "base_lr"),
+    ("preview_schedule(base_lr='0.1')", lambda k: preview(base_lr="0.1"), TypeError, "base_lr"),
+    ("preview_schedule(base_lr=-0.1)", lambda k: preview(base_lr=-0.1), ValueError,
+     "base_lr must be a finite number at least 0"),
+    ("preview_schedule(base_lr=nan)", lambda k: preview(base_lr=math.nan), ValueError,
+     "base_lr"),
+    ("preview_schedule(base_lr=inf)", lambda k: preview(base_lr=math.inf), ValueError,
+     "base_lr"),
+    ("preview_schedule(steps=inf)", lambda k: preview(steps=math.inf), TypeError, "steps"),
+    ("preview_schedule(steps='0.1')", lambda k: preview(steps="0.1"), TypeError, "steps"),
+    ("preview_schedule(steps=1e300)", lambda k: preview(steps=1e300), ValueError,
+     "at most 10,000,000"),
+    ("preview_schedule(steps=10**30)", lambda k: preview(steps=10**30), ValueError, "steps"),
+    ("preview_schedule(a scalar metrics)",
+     lambda k: preview_schedule(lambda o: ReduceLROnPlateau(o), 3, metrics=0.5), TypeError,
+     "metrics must be a list of numbers"),
+    ("plot_schedule(base_lr=-1)", lambda k: plot_schedule(lambda o: StepLR(o, 2), 5, base_lr=-1),
+     ValueError, "base_lr"),
+    ("dummy_optimizer(momentum=1)", lambda k: dummy_optimizer(momentum=1), ValueError,
+     "momentum"),
+    ("trace_param_groups(steps=10**30)",
+     lambda k: trace_param_groups(lambda o: StepLR(o, 2), 10**30), ValueError, "steps"),
+    ("trace_param_groups(keys=None)", lambda k: trace_param_groups(lambda o: StepLR(o, 2), 3,
+                                                                   keys=None),
+     TypeError, "keys"),
+    # lint_schedule
+    ("lint_schedule(epochs=1e300)", lambda k: lint(epochs=1e300), ValueError, "epochs"),
+    ("lint_schedule(steps_per_epoch=1e300)", lambda k: lint(steps_per_epoch=1e300), ValueError,
+     "steps_per_epoch"),
+    ("lint_schedule(epochs=-1)", lambda k: lint(epochs=-1), ValueError, "epochs"),
+    ("lint_schedule(epochs x steps too many)", lambda k: lint(epochs=10**6, steps_per_epoch=100),
+     ValueError, "at most 10,000,000 steps"),
+    ("lint_schedule(step_every=[])", lambda k: lint(step_every=[]), ValueError, "step_every"),
+    # counts above the maximum, refused before any work
+    ("simulate_hike(steps=10**30)", lambda k: simulate_hike("bowl", 0.1, steps=10**30),
+     ValueError, "steps must be a whole number of at most 10,000,000"),
+    ("simulate_hike(seed=10**30)", lambda k: simulate_hike("bowl", 0.1, seed=10**30),
+     ValueError, "seed"),
+    ("train(epochs=10**30)", lambda k: fit(k, epochs=10**30), ValueError, "epochs"),
+    ("train(seed=10**30)", lambda k: fit(k, seed=10**30), ValueError, "seed"),
+    ("train(an optimizer with lr=1e308)",
+     lambda k: train(k.model, k.loaders, torch.optim.SGD(k.model.parameters(), lr=1e308),
+                     epochs=1, progress=False), ValueError, "lr=1e+308"),
+    ("compare_recipes(a recipe with lr=1e308)",
+     lambda k: recipes(recipes={"big": huge_lr_recipe}), ValueError, "lr=1e+308"),
+    ("lr_range_test(steps=10**30)", lambda k: lr_range_test(k.model, k.train, k.opt,
+                                                            steps=10**30),
+     ValueError, "steps"),
+    ("lr_range_test(end_lr=1e300)", lambda k: sweep(k, end_lr=1e300), ValueError, "end_lr"),
+    ("make_model(seed=10**30)", lambda k: make_model(seed=10**30), ValueError, "seed"),
+    ("make_model(hidden=10**6)", lambda k: make_model(hidden=10**6), ValueError, "at most"),
+    ("make_loaders(seed=-1.5)", lambda k: make_loaders(seed=-1.5), TypeError, "seed"),
+    ("cpu_threads(10**30)", lambda k: cpu_threads(10**30).__enter__(), ValueError, "n must"),
+    # warmup factories
+    ("cosine_with_warmup(warmup_steps=inf)",
+     lambda k: cosine_with_warmup(dummy_optimizer(), math.inf, 10), ValueError, "warmup_steps"),
+    ("linear_with_warmup(total_steps=1e300)",
+     lambda k: linear_with_warmup(dummy_optimizer(), 1, 1e300), ValueError, "total_steps"),
+    ("warmup_stable_decay(decay_steps=nan)",
+     lambda k: warmup_stable_decay(dummy_optimizer(), 1, 10, math.nan), ValueError,
+     "decay_steps"),
+    # run_data_parallel refuses before starting any process
+    ("run_data_parallel(timeout=inf)", lambda k: run_data_parallel(lr=0.1, timeout=math.inf),
+     ValueError, "timeout"),
+    ("run_data_parallel(model=[])", lambda k: run_data_parallel(lr=0.1, model=[]), ValueError,
+     "model must be one of"),
+    ("run_data_parallel(schedule_params=3)",
+     lambda k: run_data_parallel(lr=0.1, schedule_params=3), TypeError, "schedule_params"),
+    ("run_data_parallel(lr=1e300)", lambda k: run_data_parallel(lr=1e300), ValueError, "lr"),
+    # the widgets and the plateau plots
+    ("PlateauWidget(factor=nan)", lambda k: PlateauWidget(factor=math.nan), ValueError,
+     "factor"),
+    ("PlateauWidget(mode=None)", lambda k: PlateauWidget(mode=None), TypeError, "mode"),
+    ("PlateauWidget(losses='abc')", lambda k: PlateauWidget(losses="abc"), TypeError, "losses"),
+    ("HikerWidget(lr=nan)", lambda k: HikerWidget(lr=math.nan), ValueError, "lr"),
+    ("HikerWidget(seed=10**30)", lambda k: HikerWidget(seed=10**30), ValueError, "seed"),
+    ("plot_plateau(None)", lambda k: plot_plateau(None), TypeError, "trace must be"),
+    ("plot_plateau(first_epoch=None)",
+     lambda k: plot_plateau(simulate_plateau([1.0, 1.0]), first_epoch=None), TypeError,
+     "first_epoch"),
+    ("load_digits(root=None)", lambda k: load_digits(root=None), TypeError, "root"),
+    # lesson 08's language model
+    ("make_char_lm(seed=10**30)", lambda k: make_char_lm(seed=10**30), ValueError, "seed"),
+    ("make_char_lm(hidden=10**30)", lambda k: make_char_lm(hidden=10**30), ValueError,
+     "hidden"),
+    ("CharMLP(window=1e300)", lambda k: CharMLP(window=1e300), TypeError, "window"),
+    ("generate(model=None)", lambda k: generate(None), TypeError, "model must be"),
+    ("generate(length=10**30)", lambda k: generate(make_char_lm(), length=10**30), ValueError,
+     "length"),
+    ("generate(prompt=None)", lambda k: generate(make_char_lm(), prompt=None), TypeError,
+     "prompt"),
+    ("generate(seed=10**30)", lambda k: generate(make_char_lm(), seed=10**30), ValueError,
+     "seed"),
+    ("make_text_loaders(seed=10**30)", lambda k: make_text_loaders(seed=10**30), ValueError,
+     "seed"),
+    ("load_text(root=3)", lambda k: load_text(root=3), TypeError, "root"),
 ]
 
 
@@ -257,8 +402,105 @@ def test_the_table_covers_every_public_function_of_these_modules() -> None:
     public = {"make_model", "TinyMLP", "TinyCNN", "train", "cpu_threads", "lr_range_test",
               "hike_range_test", "plot_history", "plot_schedule", "compare_runs",
               "compare_recipes", "Comparison.stats", "Comparison.plot", "RangeTestResult.plot",
-              "make_loaders", "load_digits", "show_digits"}
+              "make_loaders", "load_digits", "show_digits", "simulate_plateau",
+              "scripted_losses", "preview_schedule", "dummy_optimizer", "trace_param_groups",
+              "lint_schedule", "simulate_hike", "cosine_with_warmup", "linear_with_warmup",
+              "warmup_stable_decay", "run_data_parallel", "PlateauWidget", "HikerWidget",
+              "plot_plateau"}
     assert public <= called
+
+
+# Every kind of bad argument, on every argument of the functions and widgets that do no
+# training: each is refused with a one-line TypeError or ValueError naming the argument,
+# or accepted and answered (a list of LRs then holds finite numbers only), within seconds.
+BAD_KINDS = {"None": None, "a string": "0.1", "nan": math.nan, "inf": math.inf,
+             "-inf": -math.inf, "-1": -1, "0": 0, "1e300": 1e300, "10**30": 10**30,
+             "a 0-d tensor": torch.tensor(0.5), "numpy nan": np.float64("nan"),
+             "a numpy int": np.int64(3)}
+
+
+def _step2(o: torch.optim.Optimizer) -> StepLR:
+    return StepLR(o, 2)
+
+
+SWEPT: dict[str, tuple[Callable[..., Any], dict[str, Any], tuple[str, ...]]] = {
+    "preview_schedule": (preview_schedule, {"scheduler_or_factory": _step2, "steps": 5},
+                         ("steps", "base_lr")),
+    "plot_schedule": (plot_schedule, {"schedule": _step2, "steps": 5}, ("steps", "base_lr")),
+    "simulate_plateau": (simulate_plateau, {"losses": [1.0, 0.9, 0.9]},
+                         ("losses", "mode", "factor", "patience", "threshold",
+                          "threshold_mode", "cooldown", "min_lr", "eps", "base_lr")),
+    "scripted_losses": (scripted_losses, {}, ("kind", "seed", "epochs")),
+    "lint_schedule": (lint_schedule, {"scheduler_or_factory": _step2, "epochs": 3,
+                                      "steps_per_epoch": 2},
+                      ("epochs", "steps_per_epoch", "step_every", "base_lr")),
+    "simulate_hike": (simulate_hike, {"landscape": "bowl", "lr": 0.1, "steps": 20},
+                      ("landscape", "lr", "schedule", "steps", "start", "momentum", "noise",
+                       "seed")),
+    "hike_range_test": (hike_range_test, {"steps": 20},
+                        ("landscape", "start_lr", "end_lr", "steps", "start", "momentum")),
+    "cosine_with_warmup": (lambda **k: cosine_with_warmup(dummy_optimizer(), **k),
+                           {"warmup_steps": 2, "total_steps": 10},
+                           ("warmup_steps", "total_steps", "final_lr_ratio")),
+    "warmup_stable_decay": (lambda **k: warmup_stable_decay(dummy_optimizer(), **k),
+                            {"warmup_steps": 2, "total_steps": 10, "decay_steps": 3},
+                            ("warmup_steps", "total_steps", "decay_steps", "final_lr_ratio",
+                             "shape")),
+    "trace_param_groups": (trace_param_groups, {"scheduler_factory": _step2, "steps": 5},
+                           ("steps", "keys", "optimizer")),
+    "dummy_optimizer": (dummy_optimizer, {}, ("base_lr", "momentum")),
+    "make_model": (make_model, {}, ("kind", "seed", "hidden")),
+    "HikerWidget": (HikerWidget, {"steps": 20},
+                    ("landscape", "schedule", "lr", "steps", "start", "momentum", "noise",
+                     "seed")),
+    "PlateauWidget": (PlateauWidget, {},
+                      ("losses", "kind", "seed", "epochs", "mode", "base_lr", "factor",
+                       "patience", "threshold", "threshold_mode", "cooldown", "min_lr")),
+    "plot_plateau": (plot_plateau, {"trace": None}, ("trace", "first_epoch")),
+}
+SWEEP = [(name, arg, kind) for name, (_, _, args) in SWEPT.items() for arg in args
+         for kind in BAD_KINDS]
+
+
+class _TooSlow(Exception):
+    pass
+
+
+def _stop(*_: Any) -> None:
+    raise _TooSlow
+
+
+@pytest.mark.parametrize("name, arg, kind", SWEEP, ids=[f"{n}({a}={k})" for n, a, k in SWEEP])
+def test_no_bad_argument_gets_a_raw_traceback_or_a_hang(name: str, arg: str, kind: str) -> None:
+    fn, good, _ = SWEPT[name]
+    kwargs = {**good, arg: BAD_KINDS[kind]}
+    if name == "plot_plateau" and arg != "trace":
+        kwargs["trace"] = simulate_plateau([1.0, 0.9])
+    old = signal.signal(signal.SIGALRM, _stop)
+    signal.alarm(30)
+    try:
+        result = fn(**kwargs)
+    except (TypeError, ValueError) as err:
+        assert arg in str(err) and len(str(err).splitlines()) == 1, str(err)
+        return
+    except _TooSlow:
+        pytest.fail(f"{name}({arg}={kind}) ran for 30 s")
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, old)
+        plt.close("all")
+    if isinstance(result, list) and all(isinstance(v, float) for v in result):
+        assert all(math.isfinite(v) for v in result)
+
+
+@pytest.mark.parametrize("dropdown", ["landscape_dropdown", "schedule_dropdown"])
+def test_a_hiker_dropdown_set_to_none_keeps_its_choice(dropdown: str) -> None:
+    widget = HikerWidget(steps=20)
+    control = getattr(widget, dropdown)
+    before = control.value
+    control.value = None
+    assert control.value == before
+    assert widget.hike.steps == 20
 
 
 @pytest.mark.parametrize("name, content, message", [

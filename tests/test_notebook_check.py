@@ -1,7 +1,8 @@
 """The teacher's notebook checker: hostile submissions checked in one batch with honest ones.
 
 Each row of `SUBMISSIONS` is a notebook and what its CSV rows must say. The batch runs
-under bubblewrap (skipped where it is missing) and in the fallback without it. Rows whose
+under bubblewrap (skipped where it is missing) and, with --unsafe-no-sandbox, without it.
+Rows whose
 defence is the same in both (grading from data, lesson detection, limits) run once, to
 keep kernel starts few; rows that attack files outside their copy run only under
 bubblewrap, which is what stops them. Around each batch the test hashes every file the
@@ -36,7 +37,6 @@ from course_utils.grader.notebook_check import (
     write_csv,
 )
 from course_utils.grader.sandbox import (
-    NO_BWRAP_ENV,
     Limits,
     Sandbox,
     bwrap_problem,
@@ -187,8 +187,8 @@ SUBMISSIONS = [
                error="printed more than 1 MB", lesson_meta="01", runs="both"),
     Submission("fd_printer", lambda p: ["import os\nos.write(1, b'y' * 3_000_000)"],
                NOT_ATTEMPTED_01, error="printed more than 1 MB", lesson_meta="01"),
-    Submission("memory_hog", lambda p: ["import resource\n"
-                                        "x = bytearray(resource.getrlimit(resource.RLIMIT_AS)[0])"],
+    Submission("memory_hog", lambda p: ["import resource\nx = bytearray("
+                                        "resource.getrlimit(resource.RLIMIT_DATA)[0])"],
                NOT_ATTEMPTED_01, error="MemoryError", lesson_meta="01"),
     Submission("secret_reader_isolated", _secret_reader(True), NOT_ATTEMPTED_01,
                error="ValueError: leak: []", lesson_meta="01", runs="bwrap"),
@@ -285,14 +285,13 @@ def _run_batch(mode: str, primary: str, root: Path) -> Batch:
         mp.setenv(SECRET_VAR, SECRET)
         mp.setenv("MPLCONFIGDIR", str(root.parent / f"matplotlib_{mode}"))  # the checker's own
         mp.setattr(tempfile, "tempdir", str(systmp))
-        if mode == "fallback":
-            mp.setenv(NO_BWRAP_ENV, "1")
+        unsafe = ["--unsafe-no-sandbox"] if mode == "fallback" else []
         bwrap_problem.cache_clear()
         buffer = io.StringIO()
         try:
             with redirect_stdout(buffer):
                 status = main(["check", *map(str, notebooks), "--csv", str(results),
-                               "--timeout", "120", "--max-output", "1"])
+                               "--timeout", "120", "--max-output", "1", *unsafe])
         finally:
             bwrap_problem.cache_clear()
             probe.unlink(missing_ok=True)  # only there if the sandbox failed
@@ -353,6 +352,9 @@ def test_the_csv_is_a_file_of_its_own_with_no_formulas_and_no_secrets(batch: Bat
     assert "do-not-leak" not in batch.csv_text and "do-not-leak" not in batch.out
     for row in csv.reader(batch.csv_text.splitlines()):
         assert not any(cell.startswith(("=", "+", "-", "@")) for cell in row), row
+    # every row says how it ran
+    assert {r["sandbox"] for r in batch.rows} == {
+        "bubblewrap" if batch.mode == "bwrap" else "unsandboxed"}
 
 
 def test_endless_loop_is_stopped_and_its_processes_end(tmp_path: Path,
@@ -361,13 +363,14 @@ def test_endless_loop_is_stopped_and_its_processes_end(tmp_path: Path,
     systmp = tmp_path / "systmp"
     systmp.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(systmp))
+    monkeypatch.setenv("HOME", str(tmp_path))
     for mode in ("bwrap", "fallback"):
-        monkeypatch.setenv(NO_BWRAP_ENV, "1" if mode == "fallback" else "")
+        unsafe = ["--unsafe-no-sandbox"] if mode == "fallback" else []
         bwrap_problem.cache_clear()
         if mode == "bwrap" and bwrap_problem():
             continue
         results = tmp_path / f"{mode}.csv"
-        assert main(["check", str(loop), "--timeout", "8", "--csv", str(results)]) == 1
+        assert main(["check", str(loop), "--timeout", "8", "--csv", str(results), *unsafe]) == 1
         rows = list(csv.DictReader(results.open(encoding="utf-8")))
         errors = [r["message"] for r in rows if r["status"] == "error"]
         assert errors == ["the notebook ran longer than 8 s and was stopped."]
@@ -413,18 +416,22 @@ def test_lesson_comes_from_the_contents(metadata: dict, sources: list[str],
         ([b'{"id": "01.2", "data": ' + b"9" * 5000 + b"}"], {}, 1),
         ([b'{"id": "01.2", "data": "' + b"x" * 1_100_000 + b'"}'], {}, 1),
         ([b"", b"   ", b'{"id": "01.3", "data": 3}'], {"01.3": 3}, 0),
+        # a known id with a body the course never writes: graded (as malformed), and counted
+        ([b'{"id": "01.1", "status": "passed"}', b'{"id": "01.3", "data": 3, "x": 1}'],
+         {"01.1": None, "01.3": 3}, 2),
     ],
 )
 def test_answers_are_parsed_strictly(lines: list[bytes], kept: dict, ignored: int) -> None:
     latest, skipped = parse_answers(b"\n".join(lines), {"01.1", "01.2", "01.3"})
-    assert {k: v["data"] for k, v in latest.items()} == kept
+    assert {k: v.get("data") for k, v in latest.items()} == kept
     assert skipped == ignored
 
 
 @pytest.mark.parametrize(
     ("value", "expected"),
     [("=HYPERLINK(1)", "'=HYPERLINK(1)"), ("+1", "'+1"), ("-2", "'-2"), ("@SUM", "'@SUM"),
-     ("\t=1", "'\t=1"), ("a=b", "a=b"), ("", ""), (False, "False"), ("01.1", "01.1")],
+     ("\t=1", "'\t=1"), ("a=b", "a=b"), ("", ""), (False, "False"), ("01.1", "01.1"),
+     (" =1+1", "' =1+1"), ("\n=1", "'\n=1"), ("  @x", "'  @x"), (" a", " a")],
 )
 def test_spreadsheet_cells_are_neutralised(value: object, expected: str) -> None:
     assert spreadsheet_safe(value) == expected
@@ -441,7 +448,7 @@ def test_csv_replaces_a_symlink_and_leaves_its_target(tmp_path: Path) -> None:
     assert target.read_text() == "precious" and not link.is_symlink()
     rows = list(csv.reader(link.open(encoding="utf-8")))
     assert rows[1][0] == "'=cmd.ipynb"
-    assert rows[1][-1] == "'-boom"
+    assert rows[1][-2:] == ["'-boom", "bubblewrap"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["grades.xlsx", "results.csv"]
     with pytest.raises(IsADirectoryError):
         write_csv([report], tmp_path)
@@ -467,6 +474,16 @@ def test_bad_limits_are_refused_clearly(flag: list[str], tmp_path: Path,
         main(["check", str(tmp_path / "x.ipynb"), *flag])
     assert stop.value.code == 2
     assert "expected a number" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("memory", ["1535", "1024", "1"])
+def test_a_memory_limit_too_small_for_torch_is_refused_naming_the_minimum(
+    memory: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as stop:
+        main(["check", str(tmp_path / "x.ipynb"), "--memory", memory])
+    assert stop.value.code == 2
+    assert "needs at least 1536 MB" in capsys.readouterr().err
 
 
 def test_every_lesson01_exercise_is_in_the_table() -> None:
@@ -511,7 +528,7 @@ def test_sandbox_binds_little_and_passes_no_secrets(
     def after(flag: str) -> list[str]:
         return [command[i + 1] for i, arg in enumerate(command) if arg == flag]
 
-    assert {"--unshare-all", "--die-with-parent", "--new-session"} <= set(command)
+    assert {"--unshare-all", "--unshare-pid", "--die-with-parent", "--new-session"} <= set(command)
     read_only, writable = after("--ro-bind"), after("--bind")
     assert str(package) in read_only and writable == [str(root)]
     home = Path.home()

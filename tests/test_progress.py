@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import subprocess
 import sys
 import textwrap
@@ -44,9 +45,10 @@ def test_check_records_latest_result_but_not_blanks(progress_file: Path) -> None
     entries = json.loads(progress_file.read_text())["exercises"]
     assert entries["01.1"] == {"passed": True, "ever_passed": True, "attempts": 2}
     assert entries["01.2"]["passed"] is False
-    # Only the file and its lock: no temporary file is left behind.
+    # Only the file, its lock and the emptied journal: no temporary file is left behind.
     names = sorted(p.name for p in progress_file.parent.iterdir())
-    assert names == [".progress.json.lock", "progress.json"]
+    assert names == [".progress.json.journal", ".progress.json.lock", "progress.json"]
+    assert list(progress.journal_folder(progress_file).iterdir()) == []
 
 
 def test_report_counts_per_lesson(progress_file: Path) -> None:
@@ -184,43 +186,110 @@ _RECORDER = textwrap.dedent("""
     import sys, time
     from pathlib import Path
     from course_utils.grader.progress import record
-    path, go, who = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]
+    path, go, who, count = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3], int(sys.argv[4])
     while not go.exists():
         time.sleep(0.001)
-    for i in range(200):
+    for i in range(count):
         record(f"shared.{i % 10}", i % 2 == 0, path)
         record(f"{who}.{i}", True, path)
 """)
+_BURNER = "while True:\n    pass"
 
 
-def test_two_processes_recording_at_once_lose_nothing(tmp_path: Path) -> None:
+def _record_at_once(tmp_path: Path, writers: int, count: int, burners: int = 0) -> Path:
+    """`writers` processes each making 2 x `count` records at once, beside busy loops."""
     path, go = tmp_path / "progress.json", tmp_path / "go"
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(
         [str(Path(__file__).resolve().parent.parent), os.environ.get("PYTHONPATH", "")])}
-    procs = [subprocess.Popen([sys.executable, "-c", _RECORDER, str(path), str(go), who],
-                              env=env, stderr=subprocess.PIPE, text=True)
-             for who in ("a", "b")]
-    time.sleep(0.5)  # both have started and are waiting
-    go.touch()
-    errors = [p.communicate(timeout=120)[1] for p in procs]
-    assert [p.returncode for p in procs] == [0, 0], errors
-    assert errors == ["", ""]
-    entries = json.loads(path.read_text())["exercises"]
-    assert sum(entries[f"shared.{k}"]["attempts"] for k in range(10)) == 400
-    assert all(f"{who}.{i}" in entries for who in "ab" for i in range(200))
-    assert len(entries) == 410
+    load = [subprocess.Popen([sys.executable, "-c", _BURNER]) for _ in range(burners)]
+    try:
+        procs = [subprocess.Popen([sys.executable, "-c", _RECORDER, str(path), str(go), who,
+                                   str(count)], env=env, stderr=subprocess.PIPE, text=True)
+                 for who in map(str, range(writers))]
+        time.sleep(0.5 + 0.1 * writers)  # all have started and are waiting
+        go.touch()
+        errors = [p.communicate(timeout=600)[1] for p in procs]
+    finally:
+        for burner in load:
+            burner.kill()
+            burner.wait()
+    assert [p.returncode for p in procs] == [0] * writers, errors
+    assert errors == [""] * writers
+    entries = progress.load_progress(path)["exercises"]
+    assert sum(entries[f"shared.{k}"]["attempts"] for k in range(10)) == writers * count
+    assert all(f"{who}.{i}" in entries for who in range(writers) for i in range(count))
+    assert len(entries) == 10 + writers * count
+    return path
 
 
-def test_a_lock_held_too_long_costs_the_save_not_the_result(
-    progress_file: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+def test_two_processes_recording_at_once_lose_nothing(tmp_path: Path) -> None:
+    path = _record_at_once(tmp_path, 2, 200)
+    # What a reader saw is what was merged once the last writer got the lock.
+    progress.record("final.1", True, path)
+    merged = json.loads(path.read_text())["exercises"]
+    assert len(merged) == 411 and list(progress.journal_folder(path).iterdir()) == []
+
+
+def test_sixteen_processes_under_load_lose_nothing(tmp_path: Path) -> None:
+    _record_at_once(tmp_path, 16, 200, burners=2)
+
+
+def test_a_record_made_while_the_lock_is_held_for_15_s_is_saved(
+    progress_file: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from filelock import FileLock
-
-    monkeypatch.setattr(progress, "LOCK_TIMEOUT", 0.2)
     progress_file.parent.mkdir(parents=True)
-    with FileLock(progress_file.with_name(".progress.json.lock")):  # another kernel, stuck
+    lock = progress_file.with_name(".progress.json.lock")
+    holder = subprocess.Popen(  # another kernel, stuck for 15 s while holding the lock
+        [sys.executable, "-c", "import sys, time\nfrom filelock import FileLock\n"
+         "with FileLock(sys.argv[1]):\n    print('held', flush=True)\n    time.sleep(15)",
+         str(lock)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == "held\n"
         assert check("01.1", 4.6).passed
-    assert "could not save progress" in capsys.readouterr().err
-    assert not progress_file.exists()
-    assert check("01.1", 4.6).passed  # and once it is free, saving works again
-    assert json.loads(progress_file.read_text())["exercises"]["01.1"]["attempts"] == 1
+        assert check("01.2", 0.3).passed is False
+        assert holder.poll() is None  # check did not wait for the lock
+        assert not progress_file.exists()
+        entries = progress.load_progress()["exercises"]
+        assert entries["01.1"]["passed"] is True and entries["01.2"]["attempts"] == 1
+        assert holder.wait(timeout=60) == 0
+    finally:
+        holder.kill()
+    assert capsys.readouterr().err == ""
+    assert check("01.1", 5.4).passed is False  # once it is free, the journal is merged
+    saved = json.loads(progress_file.read_text())["exercises"]
+    assert saved["01.1"] == {"passed": False, "ever_passed": True, "attempts": 2}
+    assert saved["01.2"]["attempts"] == 1
+
+
+def test_saving_keeps_the_file_mode(progress_file: Path) -> None:
+    check("01.1", 4.6)
+    assert stat.S_IMODE(progress_file.stat().st_mode) == 0o666 & ~_umask()
+    progress_file.chmod(0o640)
+    check("01.2", 0.3)
+    assert stat.S_IMODE(progress_file.stat().st_mode) == 0o640
+    assert json.loads(progress_file.read_text())["exercises"]["01.2"]["attempts"] == 1
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def test_an_oversized_file_is_set_aside_once_with_one_message(
+    progress_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    progress_file.parent.mkdir(parents=True)
+    big = json.dumps({"version": 1, "exercises": {"01.1": {"passed": True}},
+                      "padding": "x" * (progress.SIZE_LIMIT + 10)})
+    progress_file.write_text(big)
+    assert progress.load_progress() == {"version": 1, "exercises": {}}
+    assert "larger than 4 MB" in capsys.readouterr().err
+    assert check("01.1", 4.6).passed
+    warning = capsys.readouterr().err.strip()
+    assert len(warning.splitlines()) == 1 and "larger than 4 MB" in warning
+    assert "progress.json.bak" in warning
+    assert progress_file.with_name("progress.json.bak").read_text() == big
+    check("01.2", 0.3)
+    assert capsys.readouterr().err == ""
+    assert set(json.loads(progress_file.read_text())["exercises"]) == {"01.1", "01.2"}

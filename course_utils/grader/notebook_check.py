@@ -6,6 +6,10 @@ LRs, a function's outputs on inputs drawn afresh for the run) to an answers file
 Only that file comes out. This process parses it strictly and decides every verdict
 itself with `grade_export`: nothing a notebook prints or writes can mark an exercise
 passed except answers that are right. The submitted files are never written.
+
+Without a working sandbox nothing runs unless the teacher passes `--unsafe-no-sandbox`;
+then every CSV row says "unsandboxed" and `course_utils.grader.tamper` stops the batch
+the moment a submission changes what grading reads.
 """
 
 from __future__ import annotations
@@ -21,10 +25,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from course_utils.grader import tamper
 from course_utils.grader.engine import grade_export
 from course_utils.grader.exercises import all_exercises, normalise_id
 from course_utils.grader.results import NOT_ATTEMPTED, PASSED
-from course_utils.grader.sandbox import Limits, Sandbox, fallback_warning, printable
+from course_utils.grader.sandbox import (
+    Limits,
+    Sandbox,
+    fallback_warning,
+    printable,
+    refusal,
+    set_subreaper,
+)
 
 ERROR = "error"
 WARNING = "warning"
@@ -35,6 +47,10 @@ MESSAGE_LIMIT = 500
 # check("01.2", ...) or check(exercise_id='1.2', ...) in a code cell
 _CHECK_CALL = re.compile(r"""\bcheck\(\s*(?:exercise_id\s*=\s*)?["']\s*(\d{1,2})\.\d+\s*["']""")
 _LESSON_ID = re.compile(r"\d{1,2}")
+# What an exported answer may hold (see `export_answer`), and what it holds at least one of.
+_EXPORT_KEYS = frozenset({"id", "kind", "data", "error", "note", "blank"})
+_EXPORT_BODY = ("data", "error", "blank")
+SANDBOXED, UNSANDBOXED = "bubblewrap", "unsandboxed"
 
 
 @dataclass
@@ -61,6 +77,7 @@ class NotebookReport:
     outcomes: list[ExerciseOutcome] = field(default_factory=list)
     error: str = ""
     warning: str = ""
+    sandboxed: bool = True
 
     @property
     def passed(self) -> bool:
@@ -93,10 +110,12 @@ def lessons_of(nb: Any, known: Iterable[str]) -> list[str]:
 
 
 def parse_answers(raw: bytes, known: Iterable[str]) -> tuple[dict[str, dict[str, Any]], int]:
-    """The latest exported answer per known exercise id, and how many lines were ignored.
+    """The latest exported answer per known exercise id, and how many lines were odd.
 
     A line counts only if it is a JSON object whose "id" is a string naming a known
     exercise; anything else (junk, a list, a number as id, an unknown id) is ignored.
+    A known id with a body the course never writes (`{"id": "01.1", "status": "passed"}`)
+    is kept, to be graded as malformed, and counted as odd too.
     """
     known = set(known)
     latest: dict[str, dict[str, Any]] = {}
@@ -118,6 +137,8 @@ def parse_answers(raw: bytes, known: Iterable[str]) -> tuple[dict[str, dict[str,
         if exercise_id not in known:
             ignored += 1
             continue
+        if not (item.keys() <= _EXPORT_KEYS and any(k in item for k in _EXPORT_BODY)):
+            ignored += 1
         latest.pop(exercise_id, None)  # keep the order of the latest exports
         latest[exercise_id] = item
     return latest, ignored
@@ -156,7 +177,7 @@ def _read_notebook(path: Path) -> tuple[Any, str]:
 
 def check_notebook(path: Path, sandbox: Sandbox) -> NotebookReport:
     """Run one notebook in the sandbox and grade every exercise of its lesson(s)."""
-    report = NotebookReport(path)
+    report = NotebookReport(path, sandboxed=sandbox.isolated)
     nb, text = _read_notebook(path)
     if nb is None:
         report.error = text
@@ -168,7 +189,7 @@ def check_notebook(path: Path, sandbox: Sandbox) -> NotebookReport:
     answers, ignored = parse_answers(run.answers, exercises)
     if ignored:
         report.warning = (f"{ignored} line(s) of its answers file were not answers the course "
-                          "writes and were ignored.")
+                          "writes: ignored, or graded as malformed.")
     # A retired exercise (an older copy of a lesson may still check it) counts nowhere.
     graded = {ex_id: grade(ex_id, item, run.seed) for ex_id, item in answers.items()
               if exercises[ex_id].counted}
@@ -209,26 +230,32 @@ def format_report(report: NotebookReport) -> str:
     return "\n".join(lines)
 
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
 
 
 def spreadsheet_safe(value: object) -> str:
-    """A CSV cell a spreadsheet shows as text: a leading =, +, - or @ gets a ' before it."""
+    """A CSV cell a spreadsheet shows as text: a leading =, +, - or @ gets a ' before it.
+
+    So does one that starts with a tab, a line break, or spaces before such a sign.
+    """
     text = str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
+    unsafe = text.startswith(_FORMULA_START) or text.lstrip().startswith(_FORMULA_START)
+    return "'" + text if unsafe else text
 
 
 def csv_rows(reports: Iterable[NotebookReport]) -> list[list[str]]:
     """The CSV's rows, header first: at least one per notebook, one per exercise."""
-    rows = [["notebook", "lesson", "exercise", "title", "status", "passed", "message"]]
+    rows = [["notebook", "lesson", "exercise", "title", "status", "passed", "message",
+             "sandbox"]]
     for r in reports:
+        mode = SANDBOXED if r.sandboxed else UNSANDBOXED
         if r.error:
-            rows.append([str(r.path), r.lesson, "", "", ERROR, "False", r.error])
+            rows.append([str(r.path), r.lesson, "", "", ERROR, "False", r.error, mode])
         if r.warning:
-            rows.append([str(r.path), r.lesson, "", "", WARNING, "False", r.warning])
+            rows.append([str(r.path), r.lesson, "", "", WARNING, "False", r.warning, mode])
         for o in r.outcomes:
             rows.append([str(r.path), r.lesson, o.exercise_id, o.title, o.status,
-                         str(o.passed), o.message])
+                         str(o.passed), o.message, mode])
     return [[spreadsheet_safe(cell) for cell in row] for row in rows]
 
 
@@ -267,24 +294,31 @@ def check_notebooks(
     csv_path: Path | None = None,
     limits: Limits | None = None,
     *,
-    use_bwrap: bool = True,
+    unsafe_no_sandbox: bool = False,
 ) -> int:
-    """Check several notebooks, print a report, write the CSV; 0 only if all passed."""
+    """Check several notebooks, print a report, write the CSV; 0 only if all passed.
+
+    Returns 2, running nothing, while a tamper marker is there or when there is no
+    sandbox and `unsafe_no_sandbox` is not given.
+    """
+    refused = tamper.marker_problem()
+    if refused:
+        print(f"Not checking anything: {refused}", file=sys.stderr, flush=True)
+        return 2
     folders = {Path(os.path.abspath(p)).parent for p in paths}
     _forget_folders(folders)
-    all_exercises()  # every grade's code is imported before any submission runs
-    sandbox = Sandbox(limits or Limits(), hidden=folders, use_bwrap=use_bwrap)
+    tamper.preload_grading()  # every grade's code is imported before any submission runs
+    sandbox = Sandbox(limits or Limits(), hidden=folders, use_bwrap=not unsafe_no_sandbox)
     if not sandbox.isolated:
+        if not unsafe_no_sandbox:
+            print(refusal(sandbox.problem), file=sys.stderr, flush=True)
+            return 2
         print(fallback_warning(sandbox.problem), file=sys.stderr, flush=True)
-    reports = []
-    for path in paths:
-        try:
-            report = check_notebook(path, sandbox)
-        except Exception as err:  # one submission never ends the batch
-            report = NotebookReport(path, error=f"the checker failed on it: "
-                                                f"{type(err).__name__}: {err}")
-        print(format_report(report), flush=True)
-        reports.append(report)
+    was_subreaper = set_subreaper(True)
+    try:
+        reports, tampered = _check_each(paths, sandbox)
+    finally:
+        set_subreaper(was_subreaper)
     if csv_path is not None:
         try:
             if write_csv(reports, csv_path):
@@ -294,4 +328,36 @@ def check_notebooks(
         except OSError as err:
             print(f"Could not write {csv_path}: {err.strerror or err}", file=sys.stderr)
             return 1
+    if tampered:
+        return 2
     return 0 if reports and all(r.passed for r in reports) else 1
+
+
+def _check_each(paths: list[Path], sandbox: Sandbox) -> tuple[list[NotebookReport], bool]:
+    """Each notebook's report; unsandboxed, the batch stops at the first that changes the course."""
+    baseline = None if sandbox.isolated else tamper.snapshot()
+    reports: list[NotebookReport] = []
+    for index, path in enumerate(paths):
+        try:
+            report = check_notebook(path, sandbox)
+        except Exception as err:  # one submission never ends the batch
+            report = NotebookReport(path, error=f"the checker failed on it: "
+                                                f"{type(err).__name__}: {err}",
+                                    sandboxed=sandbox.isolated)
+        print(format_report(report), flush=True)
+        reports.append(report)
+        changed = [] if baseline is None else tamper.changes(baseline, tamper.snapshot())
+        if changed:
+            marker = tamper.write_marker(path, changed)
+            report.error = printable(f"it changed the course's files ({changed[0]}"
+                                     + (f" and {len(changed) - 1} more" if changed[1:] else "")
+                                     + "); the batch stopped.", MESSAGE_LIMIT)
+            for rest in paths[index + 1:]:
+                reports.append(NotebookReport(rest, error="not checked: an earlier submission "
+                                              "changed the course's files.", sandboxed=False))
+            print(f"Stopped: while {path} ran, these files changed: {', '.join(changed[:5])}"
+                  + (" ..." if changed[5:] else "") + f". Nothing is graded until the course "
+                  f"is reinstalled and {marker} is cleared with `{tamper.CLEAR_COMMAND}`.",
+                  file=sys.stderr, flush=True)
+            return reports, True
+    return reports, False

@@ -4,12 +4,17 @@ The file lives at `~/.lr_course/progress.json`; the environment variable
 `LR_COURSE_PROGRESS` moves it (tests and CI point it at a temporary folder).
 Delete it to start over.
 
-Two kernels may check at once: every update holds a lock (the file
-`.progress.json.lock` beside it) from reading the file to writing it back, so
-no result is lost. Reading never changes anything. Something at the path that
-is not a plain, writable file (a folder, a symbolic link, a read-only file) is
-reported and left alone; a damaged file is kept aside as a `.bak` when a new
-result is about to be saved.
+Many kernels may check at once, and none waits long: each result is first
+written to a small journal file of its own (`.progress.json.journal/`, written
+under a temporary name, then renamed), then merged into the progress file by
+whoever holds the lock (`.progress.json.lock`) next; a result whose writer found
+the lock busy stays in the journal, is counted by every reader, and is merged by
+the next writer that gets the lock. So no result is lost and `check` never waits
+more than `LOCK_WAIT` seconds. Reading never changes anything. Something at the
+path that is not a plain, writable file (a folder, a symbolic link, a read-only
+file) is reported and left alone; a damaged file, or one larger than `SIZE_LIMIT`,
+is kept aside as a `.bak` when a new result is about to be saved. Saving keeps
+the file's permissions.
 """
 
 from __future__ import annotations
@@ -19,13 +24,15 @@ import os
 import stat
 import sys
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
-from filelock import FileLock
+from filelock import FileLock, Timeout
 
 PROGRESS_ENV = "LR_COURSE_PROGRESS"
-LOCK_TIMEOUT = 10.0  # seconds to wait for another kernel's update to finish
+LOCK_WAIT = 0.1  # seconds to wait for another kernel's merge; then the journal keeps the result
+SIZE_LIMIT = 4_000_000  # bytes: the whole course's progress is a few kB; a larger file is set aside
 _VERSION = 1
 
 
@@ -67,6 +74,8 @@ def _unusable_reason(path: Path) -> str | None:
 def _read(path: Path) -> tuple[dict[str, Any], str | None]:
     """The progress data and, if the file is damaged, why; changes nothing."""
     try:
+        if path.stat().st_size > SIZE_LIMIT:
+            return _empty(), f"is larger than {SIZE_LIMIT // 1_000_000} MB, far more than progress"
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         return _empty(), None
@@ -92,6 +101,9 @@ def load_progress(path: Path | None = None) -> dict[str, Any]:
     if damage is not None:
         _warn(f"progress file {path} {damage}; it is left as it is. The next check keeps "
               "it aside as a .bak and starts a fresh one.")
+    for _, item in _journal(path):  # results not merged yet count too
+        entries = data["exercises"]
+        entries[item["id"]] = _updated_entry(item["id"], entries.get(item["id"]), item["passed"])
     return data
 
 
@@ -112,23 +124,94 @@ def save_progress(data: dict[str, Any], path: Path | None = None) -> None:
     problem = _unusable_reason(path)
     if problem is not None:
         raise OSError(f"progress path {path} {problem}")
+    try:
+        mode = stat.S_IMODE(path.stat().st_mode)
+    except FileNotFoundError:
+        mode = 0o666 & ~_umask()
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             json.dump(data, f, indent=1, sort_keys=True)
             f.write("\n")
+        os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
 
 
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def _lock(path: Path) -> FileLock:
-    """The lock that one update holds from reading the file to writing it back."""
+    """The lock that one merge holds from reading the file to writing it back."""
     lock = path.with_name(f".{path.name}.lock")
     if lock.is_symlink() or (lock.exists() and not lock.is_file()):
         raise OSError(f"the lock file {lock} is not a regular file")
-    return FileLock(lock, timeout=LOCK_TIMEOUT)
+    return FileLock(lock, timeout=LOCK_WAIT)
+
+
+def journal_folder(path: Path) -> Path:
+    """Where results wait to be merged: `.progress.json.journal/` beside the file."""
+    return path.with_name(f".{path.name}.journal")
+
+
+def _write_journal(path: Path, exercise_id: str, passed: bool) -> None:
+    """One result as a journal file of its own: written under a temporary name, then renamed."""
+    folder = journal_folder(path)
+    folder.mkdir(exist_ok=True)
+    if folder.is_symlink() or not folder.is_dir():
+        raise OSError(f"the journal {folder} is not a folder")
+    # The name sorts in the order results were made; pid and a random part keep it unique.
+    name = f"{time.time_ns():020d}-{os.getpid()}-{os.urandom(4).hex()}.json"
+    fd, tmp = tempfile.mkstemp(prefix=".", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump({"id": exercise_id, "passed": bool(passed)}, f)
+        os.rename(tmp, folder / name)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _journal(path: Path) -> list[tuple[Path, dict[str, Any]]]:
+    """The journal's results in the order they were made (unreadable ones skipped)."""
+    folder = journal_folder(path)
+    try:
+        names = sorted(n for n in os.listdir(folder) if n.endswith(".json"))
+    except OSError:
+        return []
+    found = []
+    for name in names:
+        try:
+            item = json.loads((folder / name).read_text(encoding="utf-8"))
+        except (OSError, ValueError, UnicodeDecodeError):
+            continue
+        if (isinstance(item, dict) and isinstance(item.get("id"), str)
+                and isinstance(item.get("passed"), bool)):
+            found.append((folder / name, item))
+    return found
+
+
+def _merge(path: Path) -> None:
+    """Fold the journal into the progress file (the caller holds the lock), then empty it."""
+    data, damage = _read(path)
+    if damage is not None and path.exists():
+        backup = _set_aside(path)
+        _warn(f"progress file {path} {damage}; kept it as {backup.name} "
+              "and started a fresh one.")
+    pending = _journal(path)
+    if not pending:
+        return
+    entries = data["exercises"]
+    for _, item in pending:
+        entries[item["id"]] = _updated_entry(item["id"], entries.get(item["id"]), item["passed"])
+    save_progress(data, path)
+    for done, _ in pending:  # only once they are saved
+        done.unlink(missing_ok=True)
 
 
 def _updated_entry(exercise_id: str, entry: Any, passed: bool) -> dict[str, Any]:
@@ -159,17 +242,18 @@ def record(exercise_id: str, passed: bool, path: Path | None = None) -> None:
         return
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        with _lock(path):
-            data, damage = _read(path)
-            if damage is not None:
-                backup = _set_aside(path)
-                _warn(f"progress file {path} {damage}; kept it as {backup.name} "
-                      "and started a fresh one.")
-            entries = data["exercises"]
-            entries[exercise_id] = _updated_entry(exercise_id, entries.get(exercise_id), passed)
-            save_progress(data, path)
+        _write_journal(path, exercise_id, passed)
     except OSError as err:
         _warn(f"could not save progress to {path} ({type(err).__name__}: {err}).")
+        return
+    try:
+        with _lock(path):
+            _merge(path)
+    except Timeout:
+        pass  # another kernel is merging: the result waits in the journal for the next one
+    except OSError as err:
+        _warn(f"progress was kept in {journal_folder(path)} but could not be merged into "
+              f"{path} ({type(err).__name__}: {err}).")
 
 
 def progress_rows(path: Path | None = None) -> list[tuple[str, int, int, int]]:

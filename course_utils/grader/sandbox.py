@@ -3,10 +3,16 @@
 Each run gets a private temporary folder holding a copy of the notebook, a private
 home and the answers file; a clean environment (no inherited variables, so no secrets);
 and limits on wall time, memory, file size and output. With bubblewrap (`bwrap`, the
-Debian package `bubblewrap`) the run also has no network, sees the system and the
-Python install read-only, sees the course package read-only and nothing else of the
-machine: no home folder, no other submission. Without it the run falls back, with a
-warning, to the private copy, clean environment and limits alone.
+Debian package `bubblewrap`) the run also has no network, its own process namespace,
+sees the system and the Python install read-only, sees the course package read-only
+and nothing else of the machine: no home folder, no other submission. Without it the
+checker refuses to run submissions unless the teacher asks for it (`use_bwrap=False`,
+the command line's `--unsafe-no-sandbox`); then only the private copy, the clean
+environment and the limits remain, and `course_utils.grader.tamper` watches the course.
+
+Either way the checker is a child subreaper while it runs (Linux): a process a run
+detaches (a double fork, a new session) becomes the checker's child when its parent
+dies, and is killed with the rest of the run before the run's answers are graded.
 
 The notebook client and its kernel both run inside (`course_utils.grader.sandbox_runner`);
 only the answers file comes out, read size-capped, and the caller grades it as data.
@@ -30,7 +36,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-NO_BWRAP_ENV = "LR_COURSE_NO_BWRAP"  # set to 1 to run without bubblewrap (tests, debugging)
 TOKEN_ENV = "LR_COURSE_SANDBOX"  # marks every process of one run, to find them all at the end
 ANSWERS_LIMIT = 8_000_000  # bytes of exported answers read back at most
 STATUS_LIMIT = 10_000
@@ -44,9 +49,13 @@ _ETC_FILES = (
 )
 
 
+MIN_MEMORY_MB = 1536  # torch's import and an epoch peak near 725 MB; lesson 01's figures need more
+
+
 @dataclass(frozen=True)
 class Limits:
-    """What one notebook's run may use: seconds of wall time, memory and output."""
+    """What one notebook's run may use: seconds of wall time, memory (MB of data per
+    process, at least `MIN_MEMORY_MB`) and output."""
 
     timeout: int = 300
     memory_mb: int = 8192
@@ -70,8 +79,6 @@ class SandboxRun:
 @lru_cache(maxsize=1)
 def bwrap_problem() -> str:
     """Why bubblewrap can't be used here ("" when it can)."""
-    if os.environ.get(NO_BWRAP_ENV):
-        return f"{NO_BWRAP_ENV} is set"
     path = shutil.which("bwrap")
     if path is None:
         return "bubblewrap (bwrap) is not installed"
@@ -87,13 +94,28 @@ def bwrap_problem() -> str:
     return ""
 
 
+UNSAFE_FLAG = "--unsafe-no-sandbox"
+HOW_TO_SANDBOX = (
+    "On Linux install bubblewrap (`apt-get install bubblewrap`, `dnf install bubblewrap`); "
+    "on macOS or Windows run the checker inside a Linux container (Docker or Podman) or a "
+    "Linux virtual machine, with the course installed there."
+)
+
+
+def refusal(problem: str) -> str:
+    """Why the checker runs no submission without a sandbox, and how to get one."""
+    return (f"Not checking anything: {problem}, so submissions would run without a sandbox, "
+            f"as you, able to read and change your files. {HOW_TO_SANDBOX} "
+            f"To run them unsandboxed anyway, add {UNSAFE_FLAG}.")
+
+
 def fallback_warning(problem: str) -> str:
-    """The warning printed when the checker runs without bubblewrap."""
+    """The warning printed when the teacher asked to run without bubblewrap."""
     return (
         f"Warning: {problem}, so submissions run without a sandbox: each still runs on a "
         "private copy with a clean environment, a private home and limits, but it can use "
-        "the network and read or change your files. Install bubblewrap "
-        "(`apt-get install bubblewrap`) to isolate them."
+        "the network and read or change your files. Every CSV row says 'unsandboxed', and "
+        "the batch stops if a submission changes the course's files."
     )
 
 
@@ -140,7 +162,8 @@ class Sandbox:
 
     def __init__(self, limits: Limits, hidden: Iterable[Path] = (), use_bwrap: bool = True):
         self.limits = limits
-        self.problem = bwrap_problem() if use_bwrap else "bubblewrap is switched off"
+        self.problem = (bwrap_problem() if use_bwrap
+                        else f"bubblewrap is switched off ({UNSAFE_FLAG})")
         self.bwrap = shutil.which("bwrap") if not self.problem else None
         self.readable = _with_real_paths([*python_paths(), *course_paths()])
         self.hidden = _with_real_paths(hidden)
@@ -207,8 +230,9 @@ class Sandbox:
                   "--memory-mb", str(limits.memory_mb), "--file-limit", str(FILE_LIMIT)]
         if self.bwrap is None:
             return runner
-        args = [self.bwrap, "--unshare-all", "--die-with-parent", "--new-session",
-                "--cap-drop", "ALL", "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
+        args = [self.bwrap, "--unshare-all", "--unshare-pid", "--die-with-parent",
+                "--new-session", "--cap-drop", "ALL", "--proc", "/proc", "--dev", "/dev",
+                "--tmpfs", "/tmp"]
         for path in (*_SYSTEM_DIRS, *_ETC_FILES):
             args += ["--ro-bind-try", path, path]
         for path in self.readable:
@@ -225,6 +249,7 @@ class Sandbox:
         """Start the run, enforce the wall time and output limits, end every process of it."""
         limits = self.limits
         token = secrets.token_hex(16)
+        before = children()
         proc = subprocess.Popen(
             self.command(root, notebook), cwd=root, env=self.environment(root, seed, token),
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
@@ -251,6 +276,7 @@ class Sandbox:
         finally:
             self._end(proc, token)
             proc.wait()
+            end_orphans(before)
             reader.join(timeout=10)
         if timed_out:
             return f"the notebook ran longer than {limits.timeout} s and was stopped."
@@ -304,6 +330,67 @@ def kill_marked(token: str, rounds: int = 5) -> None:
                 continue
         if not found:
             return
+
+
+PR_SET_CHILD_SUBREAPER, PR_GET_CHILD_SUBREAPER = 36, 37
+
+
+def set_subreaper(on: bool) -> bool:
+    """Make this process a child subreaper (or stop); returns whether it was one (Linux only)."""
+    import ctypes
+
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+        was = ctypes.c_int(0)
+        prctl(PR_GET_CHILD_SUBREAPER, ctypes.byref(was), 0, 0, 0)
+        prctl(PR_SET_CHILD_SUBREAPER, int(on), 0, 0, 0)
+    except (OSError, AttributeError):
+        return False
+    return bool(was.value)
+
+
+def children() -> set[int]:
+    """The process ids of this process's children (from /proc; empty where there is none)."""
+    me, found = os.getpid(), set()
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return found
+    for entry in entries:
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as f:
+                fields = f.read().rsplit(b")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if len(fields) > 1 and fields[1] == str(me).encode():
+            found.add(int(entry))
+    return found
+
+
+def end_orphans(keep: set[int], rounds: int = 50) -> None:
+    """Kill and reap every child this process gained since `keep` was taken.
+
+    As a subreaper, the checker inherits whatever a run left behind when its parent died;
+    killing one may hand its own children over in turn, hence the rounds.
+    """
+    for _ in range(rounds):
+        extra = children() - keep
+        if not extra:
+            return
+        for pid in extra:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        for pid in extra:
+            try:
+                os.waitpid(pid, 0)
+            except OSError:
+                pass
 
 
 def read_capped(path: Path, limit: int) -> bytes:

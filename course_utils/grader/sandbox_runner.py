@@ -143,16 +143,20 @@ def where(nb: Any, index: int | None) -> str:
 
 
 def set_limits(memory_mb: int, file_limit: int) -> None:
-    """Cap this process and everything it starts: address space, file size, no core dumps."""
+    """Cap this process and everything it starts: data size, file size, no core dumps.
+
+    The memory cap is on data (RLIMIT_DATA: heap and private writable maps), not on
+    address space: importing torch maps several GB of address space it never fills.
+    """
     import resource
 
-    for kind, value in ((resource.RLIMIT_AS, memory_mb * 2**20),
+    for kind, value in ((resource.RLIMIT_DATA, memory_mb * 2**20),
                         (resource.RLIMIT_FSIZE, file_limit), (resource.RLIMIT_CORE, 0)):
         try:
             _, hard = resource.getrlimit(kind)
             value = min(value, 2**62 if hard == resource.RLIM_INFINITY else hard)
             resource.setrlimit(kind, (value, value))
-        except (ValueError, OSError):  # a limit this system does not enforce (macOS: RLIMIT_AS)
+        except (ValueError, OSError):  # a limit this system does not enforce
             continue
 
 
