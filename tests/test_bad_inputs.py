@@ -34,6 +34,8 @@ from course_utils.data import load_digits, make_loaders, show_digits
 from course_utils.distributed import run_data_parallel
 from course_utils.experiments import Comparison, compare_recipes
 from course_utils.hiker import simulate_hike
+from course_utils.hiker_map import simulate_hike_2d
+from course_utils.hiker_map_widget import HikerMapWidget
 from course_utils.hiker_widget import HikerWidget
 from course_utils.lint import lint_schedule
 from course_utils.maintainer import execute
@@ -44,6 +46,7 @@ from course_utils.plateau_widget import PlateauWidget, plot_plateau
 from course_utils.plotting import compare_runs, plot_history, plot_schedule
 from course_utils.range_test import hike_range_test, lr_range_test
 from course_utils.schedules import dummy_optimizer, preview_schedule
+from course_utils.sweep import sweep_hiker
 from course_utils.text_data import load_text, make_text_loaders
 from course_utils.training import History, cpu_threads, train
 from course_utils.warmup import cosine_with_warmup, linear_with_warmup, warmup_stable_decay
@@ -457,6 +460,14 @@ SWEPT: dict[str, tuple[Callable[..., Any], dict[str, Any], tuple[str, ...]]] = {
                       ("losses", "kind", "seed", "epochs", "mode", "base_lr", "factor",
                        "patience", "threshold", "threshold_mode", "cooldown", "min_lr")),
     "plot_plateau": (plot_plateau, {"trace": None}, ("trace", "first_epoch")),
+    "simulate_hike_2d": (simulate_hike_2d, {"landscape": "valley", "lr": 0.1, "steps": 20},
+                         ("landscape", "lr", "schedule", "steps", "start", "momentum",
+                          "noise", "seed")),
+    "HikerMapWidget": (HikerMapWidget, {"steps": 20},
+                       ("landscape", "schedule", "lr", "steps", "momentum", "noise", "seed")),
+    "sweep_hiker": (sweep_hiker, {"peaks": [0.05, 0.1], "seeds": [0], "steps": 20},
+                    ("peaks", "schedules", "seeds", "landscape", "steps", "noise",
+                     "momentum")),
 }
 SWEEP = [(name, arg, kind) for name, (_, _, args) in SWEPT.items() for arg in args
          for kind in BAD_KINDS]
