@@ -22,7 +22,7 @@ pytest.importorskip("latex2mathml", reason=NO_EXTRA)
 pytest.importorskip("nbconvert", reason=NO_EXTRA)
 
 from course_utils.maintainer.__main__ import main  # noqa: E402
-from course_utils.maintainer.site import WIDGET_VIEW  # noqa: E402
+from course_utils.maintainer.site import WIDGET_VIEW, readme_anchors  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 LESSONS = sorted((ROOT / "lessons").glob("[0-9][0-9]_*.ipynb"))
@@ -245,3 +245,19 @@ def test_the_front_page_reads_like_the_lessons_and_its_search_works(
         assert not off_machine, off_machine
     finally:
         page.close()
+
+
+def test_readme_section_links_point_at_the_sites_ids() -> None:
+    # The README links sections by GitHub's anchors; the site's headings have ids of their own,
+    # and a section may now stand on the maintainers' page.
+    pages = {
+        "index.html": '<h3 id="Checking-submissions-(for-teachers)">Checking submissions (for '
+                      'teachers)</h3><a href="#checking-submissions-for-teachers">a</a>'
+                      '<a href="#performance">b</a><a href="#nowhere">c</a>',
+        "maintainers.html": '<h2 id="Performance">Performance<a href="#Performance">¶</a></h2>',
+    }
+    out = readme_anchors(pages)
+    assert 'href="#Checking-submissions-(for-teachers)"' in out["index.html"]
+    assert 'href="maintainers.html#Performance"' in out["index.html"]
+    assert 'href="#nowhere"' in out["index.html"]
+    assert out["maintainers.html"] == pages["maintainers.html"]

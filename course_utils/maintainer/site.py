@@ -350,6 +350,33 @@ def split_readme(text: str) -> tuple[str, str]:
     return "".join(learner), "".join(maintainer)
 
 
+def github_slug(heading: str) -> str:
+    """The anchor GitHub gives a README heading: lower case, punctuation dropped, - for spaces."""
+    text = re.sub(r"<[^>]+>", "", html.unescape(heading)).strip().lower()
+    return re.sub(r"[^\w\- ]", "", text).replace(" ", "-")
+
+
+def readme_anchors(pages: dict[str, str]) -> dict[str, str]:
+    """Point the README's own `#section` links (GitHub's anchors) at the site's heading ids,
+    on whichever of the README's pages the section now stands."""
+    targets: dict[str, str] = {}
+    for name, body in pages.items():
+        for match in re.finditer(r'<h[1-6][^>]*\bid="([^"]+)"[^>]*>(.*?)</h[1-6]>', body, re.S):
+            targets.setdefault(github_slug(match.group(2).replace("¶", "")),
+                               f"{name}#{match.group(1)}")
+
+    def fix(name: str, match: re.Match[str]) -> str:
+        fragment = match.group(1)
+        target = targets.get(fragment)
+        if target is None:
+            return match.group(0)
+        page, _, anchor = target.partition("#")
+        return f'href="{"" if page == name else page}#{html.escape(anchor, quote=True)}"'
+
+    return {name: re.sub(r'href="#([^"]+)"', lambda m, n=name: fix(n, m), body)
+            for name, body in pages.items()}
+
+
 def _prose_page(title: str, body: str, nav: str) -> str:
     return ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\" />\n"
             '<meta name="viewport" content="width=device-width, initial-scale=1.0">\n'
@@ -392,10 +419,13 @@ def build_site(root: Path, out: Path) -> Path:
         f'<ul class="lr-site-lessons">{contents}</ul><h2'), 1)
         + '<p><a href="maintainers.html">For maintainers: building, testing, '
           "performance and how the code is laid out</a>.</p>")
+    prose = {"index.html": front,
+             "maintainers.html": f"<h1>{html.escape(title)}: for maintainers</h1>"
+                                 + markdown_to_html(maintainer)}
+    prose = readme_anchors(prose)
     for name, body, page_title in [
-        ("index.html", front, title),
-        ("maintainers.html", f"<h1>{html.escape(title)}: for maintainers</h1>"
-                             + markdown_to_html(maintainer), f"{title}: for maintainers")]:
+        ("index.html", prose["index.html"], title),
+        ("maintainers.html", prose["maintainers.html"], f"{title}: for maintainers")]:
         # Inline `NN_name.ipynb` mentions become links to the lesson's page.
         body = re.sub(r"<code>(\d\d_[\w-]+)\.ipynb</code>", lambda m: (
             f'<a href="{m.group(1)}.html"><code>{m.group(1)}.ipynb</code></a>'

@@ -109,8 +109,9 @@ def test_run_all_then_move_the_hiker_slider(
     assert_no_browser_errors(lesson_page)
 
     hikers = lesson_page.hiker()
-    # Lesson 01 has two: the bowl in section 4, and the noisy bowl in section 7.
-    assert hikers.count() == 2, "expected lesson 01's two rendered hikers with an 'LR' slider"
+    # Lesson 01 has three: the bowl in section 4, the valley map after it, and the noisy bowl
+    # in section 7. The first is the one moved below.
+    assert hikers.count() == 3, "expected lesson 01's three rendered hikers with an 'LR' slider"
     hiker = hikers.first
     hiker.scroll_into_view_if_needed()
     lesson_page.hiker_image(hiker).wait_for()
@@ -120,6 +121,10 @@ def test_run_all_then_move_the_hiker_slider(
     before_png = artifacts_dir / "hiker_before.png"
     hiker.screenshot(path=str(before_png))
     assert_hiker_is_named(lesson_page, hiker)
+    for other in hikers.all()[1:]:  # the map hiker and the noisy one are named the same way
+        other.scroll_into_view_if_needed()
+        assert_hiker_is_named(lesson_page, other)
+    hiker.scroll_into_view_if_needed()
     image_before = lesson_page.image_digest(image)
     status_before = status.inner_text()
     value_before = handle.get_attribute("aria-valuenow")
