@@ -354,6 +354,25 @@ def _scheduler(factory: SchedulerFactory | None, lr: float, momentum: float) -> 
     return build_scheduler(factory, lr, momentum=momentum)
 
 
+def hike_settings(lr: object, momentum: object, steps: object, noise: object, seed: object, *,
+                  finite_lr: bool = False) -> tuple[float, float, int, float, int]:
+    """A hike's settings checked, in the course's words: (lr, momentum, steps, noise, seed)."""
+    lr, momentum, noise = _number("lr", lr), _number("momentum", momentum), _number("noise", noise)
+    steps, seed = _whole("steps", steps), seed_value("seed", seed)
+    if not (lr >= 0 and (math.isfinite(lr) or not finite_lr)):
+        raise ValueError(f"lr must be a {'finite ' if finite_lr else ''}number >= 0; got lr={lr}.")
+    if not 0 <= momentum < 1:
+        raise ValueError(f"momentum must be in [0, 1); got momentum={momentum}.")
+    if steps < 0:
+        raise ValueError(f"steps must be a whole number >= 0; got steps={steps}.")
+    if steps > MAX_STEPS:
+        raise ValueError(f"steps must be a whole number of at most {MAX_STEPS:,}; "
+                         f"got steps={steps}.")
+    if not (noise >= 0 and math.isfinite(noise)):
+        raise ValueError(f"noise must be a finite number >= 0; got noise={noise}.")
+    return lr, momentum, steps, noise, seed
+
+
 def simulate_hike(
     landscape: str | Landscape,
     lr: float,
@@ -374,19 +393,7 @@ def simulate_hike(
     ReduceLROnPlateau is fed the exact altitude where the hiker stands after every step.
     """
     land = _landscape(landscape)
-    lr, momentum, noise = _number("lr", lr), _number("momentum", momentum), _number("noise", noise)
-    steps, seed = _whole("steps", steps), seed_value("seed", seed)
-    if not lr >= 0:
-        raise ValueError(f"lr must be a number >= 0; got lr={lr}.")
-    if not 0 <= momentum < 1:
-        raise ValueError(f"momentum must be in [0, 1); got momentum={momentum}.")
-    if steps < 0:
-        raise ValueError(f"steps must be a whole number >= 0; got steps={steps}.")
-    if steps > MAX_STEPS:
-        raise ValueError(f"steps must be a whole number of at most {MAX_STEPS:,}; "
-                         f"got steps={steps}.")
-    if not (noise >= 0 and math.isfinite(noise)):
-        raise ValueError(f"noise must be a finite number >= 0; got noise={noise}.")
+    lr, momentum, steps, noise, seed = hike_settings(lr, momentum, steps, noise, seed)
     x = land.start if start is None else _number("start", start)
     scheduler = _scheduler(_factory(schedule, steps), lr, momentum)
     plateau = isinstance(scheduler, lrs.ReduceLROnPlateau)

@@ -33,8 +33,16 @@ from itertools import pairwise
 
 from torch.optim import lr_scheduler as lrs
 
-from course_utils.arguments import MAX_STEPS, seed_value
-from course_utils.hiker import FAR, _factory, _number, _overshooting, _scheduler, _steps, _whole
+from course_utils.hiker import (
+    FAR,
+    _factory,
+    _number,
+    _overshooting,
+    _scheduler,
+    _steps,
+    _whole,
+    hike_settings,
+)
 from course_utils.schedules import SchedulerFactory
 
 Point = tuple[float, float]
@@ -307,19 +315,8 @@ def simulate_hike_2d(
     ReduceLROnPlateau is fed the exact altitude after every step.
     """
     land = _landscape_2d(landscape)
-    lr, momentum, noise = _number("lr", lr), _number("momentum", momentum), _number("noise", noise)
-    steps, seed = _whole("steps", steps), seed_value("seed", seed)
-    if not (lr >= 0 and math.isfinite(lr)):
-        raise ValueError(f"lr must be a finite number >= 0; got lr={lr}.")
-    if not 0 <= momentum < 1:
-        raise ValueError(f"momentum must be in [0, 1); got momentum={momentum}.")
-    if steps < 0:
-        raise ValueError(f"steps must be a whole number >= 0; got steps={steps}.")
-    if steps > MAX_STEPS:
-        raise ValueError(f"steps must be a whole number of at most {MAX_STEPS:,}; "
-                         f"got steps={steps}.")
-    if not (noise >= 0 and math.isfinite(noise)):
-        raise ValueError(f"noise must be a finite number >= 0; got noise={noise}.")
+    lr, momentum, steps, noise, seed = hike_settings(lr, momentum, steps, noise, seed,
+                                                     finite_lr=True)
     x, y = land.start if start is None else _point(start)
     scheduler = _scheduler(_factory(schedule, steps), lr, momentum)
     plateau = isinstance(scheduler, lrs.ReduceLROnPlateau)
