@@ -48,8 +48,8 @@ from course_utils.hiker_widget import (
     STEPS_RANGE,
     HikerWidget,
     _choice,
-    _param_control,
 )
+from course_utils.schedule_controls import schedule_controls
 from course_utils.schedules import SCHEDULE_PRESETS
 from course_utils.svg_overlay import SvgOverlay
 from course_utils.widget_bundle import view_bundle
@@ -181,18 +181,10 @@ class HikerMapWidget(widgets.VBox):
                                 noise=self.noise_slider.value, seed=self.seed)
 
     def _build_params(self) -> None:
-        preset = SCHEDULE_PRESETS[self.schedule_dropdown.value]
-        self.param_controls = {p.name: _name(_param_control(p, self.steps_slider.value), p.help)
-                               for p in preset.params}
-        for control in self.param_controls.values():
-            control.observe(self._on_change, "value")
-        self.params_box.children = tuple(
-            part for name, control in self.param_controls.items()
-            for part in (control, access.number_box(control, name)))
-        helps = [f"<b>{html.escape(p.name)}</b>: {html.escape(p.help)}" for p in preset.params
-                 if p.help]
-        self.help.value = (f'<small style="color:#555">{"<br>".join([*helps, NOISE_HELP])}'
-                           "</small>")
+        self.param_controls, self.params_box.children, self.help.value = schedule_controls(
+            self.schedule_dropdown.value, self.steps_slider.value, self._on_change, NOISE_HELP)
+        for param in SCHEDULE_PRESETS[self.schedule_dropdown.value].params:
+            _name(self.param_controls[param.name], param.help)
 
     # ---- reacting to controls ---------------------------------------------
     def _on_change(self, change: Any = None) -> None:

@@ -36,7 +36,8 @@ from course_utils import prewarm
 from course_utils import widget_access as access
 from course_utils.arguments import seed_value
 from course_utils.hiker import LANDSCAPES, Hike, _number, _whole, simulate_hike
-from course_utils.schedules import SCHEDULE_PRESETS, Param
+from course_utils.schedule_controls import schedule_controls
+from course_utils.schedules import SCHEDULE_PRESETS
 from course_utils.svg_overlay import SvgOverlay
 from course_utils.widget_bundle import view_bundle
 
@@ -73,36 +74,6 @@ def _choice(name: str, value: object, options: dict[str, Any]) -> str:
     if value not in options:
         raise ValueError(f"Unknown {name} {value!r}; {name} must be one of: {', '.join(options)}.")
     return value
-
-
-def _param_control(param: Param, steps: int) -> widgets.Widget:
-    """A slider for one preset parameter, its range scaled to the run length (box: `.box`)."""
-    value, high = param.default_for(steps), param.high_for(steps)
-    common = {
-        "description": param.name,
-        "continuous_update": False,
-        "style": {"description_width": "initial"},
-    }
-    if param.kind == "int":
-        return widgets.IntSlider(value=int(value), min=int(param.low), max=int(high), **common)
-    if param.kind == "log":
-        return widgets.FloatLogSlider(
-            value=value,
-            base=10,
-            min=math.log10(param.low),
-            max=math.log10(high),
-            step=0.01,
-            readout_format=".3g",
-            **common,
-        )
-    return widgets.FloatSlider(
-        value=value,
-        min=param.low,
-        max=high,
-        step=(high - param.low) / 100,
-        readout_format=".3g",
-        **common,
-    )
 
 
 class HikerWidget(widgets.VBox):
@@ -294,18 +265,8 @@ class HikerWidget(widgets.VBox):
         )
 
     def _build_params(self) -> None:
-        preset = SCHEDULE_PRESETS[self.schedule_dropdown.value]
-        steps = self.steps_slider.value
-        self.param_controls = {p.name: _param_control(p, steps) for p in preset.params}
-        for control in self.param_controls.values():
-            control.observe(self._on_change, "value")
-        self.params_box.children = tuple(
-            part for name, control in self.param_controls.items()
-            for part in (control, access.number_box(control, name)))
-        helps = [f"<b>{html.escape(p.name)}</b>: {html.escape(p.help)}" for p in preset.params
-                 if p.help]
-        self.help.value = (f'<small style="color:#555">{"<br>".join([*helps, NOISE_HELP])}'
-                           "</small>")
+        self.param_controls, self.params_box.children, self.help.value = schedule_controls(
+            self.schedule_dropdown.value, self.steps_slider.value, self._on_change, NOISE_HELP)
 
     # ---- reacting to controls ---------------------------------------------
     def _on_change(self, change: Any = None) -> None:
