@@ -14,8 +14,8 @@ the 1-D hiker: each slider has a labelled number box beside it, Play has labelle
 controls, the picture is named in words, and the status line is a polite live region
 that says the LR and the outcome after each change. (Controls keep a tooltip for the
 mouse too; the picture, an `Image`, never gets one: ipywidgets 8.1 fails to draw it.)
-The first torch optimizer is built in the background while the learner reads
-(`course_utils.prewarm`), so the first change of schedule does not freeze.
+Schedules are built on a `ScheduleProbe` (`course_utils.schedules`), never on a first real
+optimizer, so the first change of schedule is as quick as the later ones.
 """
 
 from __future__ import annotations
@@ -33,7 +33,6 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from PIL import Image
 
-from course_utils import prewarm
 from course_utils import widget_access as access
 from course_utils.hiker import _number, _whole
 from course_utils.hiker_map import LANDSCAPES_2D, Hike2D, simulate_hike_2d
@@ -87,7 +86,6 @@ class HikerMapWidget(widgets.VBox):
         momentum = self._fit("momentum", _number("momentum", momentum), *MOMENTUM_RANGE)
         noise = self._fit("noise", _number("noise", noise), *NOISE_RANGE)
         self.seed = _whole("seed", seed)
-        prewarm.start_after_cell()  # the first torch optimizer's imports, paid while one reads
         self.landscape_dropdown = _name(widgets.Dropdown(
             options=list(LANDSCAPES_2D), value=landscape, description="landscape"),
             "the map: a long valley, or a river between steep walls")
@@ -171,8 +169,6 @@ class HikerMapWidget(widgets.VBox):
     def _simulate(self) -> Hike2D:
         name, steps = self.schedule_dropdown.value, self.steps_slider.value
         # The constant preset's ConstantLR(factor=1) never changes the LR: skip stepping it.
-        if name != "constant":
-            prewarm.wait()  # never import torch.optim's modules in two threads at once
         schedule = None if name == "constant" else SCHEDULE_PRESETS[name].factory(
             steps, **self.schedule_params())
         return simulate_hike_2d(self.landscape_dropdown.value, self.lr_slider.value,

@@ -32,7 +32,6 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from PIL import Image
 
-from course_utils import prewarm
 from course_utils import widget_access as access
 from course_utils.arguments import seed_value
 from course_utils.hiker import LANDSCAPES, Hike, _number, _whole, simulate_hike
@@ -107,7 +106,6 @@ class HikerWidget(widgets.VBox):
         start = land.start if start is None else self._fit(
             "start", _number("start", start), *land.x_range)
         self.seed = seed_value("seed", seed)
-        prewarm.start_after_cell()  # the first torch optimizer's imports, paid while one reads
         self.landscape_dropdown = widgets.Dropdown(
             options=list(LANDSCAPES), value=landscape, description="landscape"
         )
@@ -249,8 +247,6 @@ class HikerWidget(widgets.VBox):
         name = self.schedule_dropdown.value
         steps = self.steps_slider.value
         # The constant preset's ConstantLR(factor=1) never changes the LR: skip stepping it.
-        if name != "constant":
-            prewarm.wait()  # never import torch.optim's modules in two threads at once
         schedule = None if name == "constant" else SCHEDULE_PRESETS[name].factory(
             steps, **self.schedule_params())
         return simulate_hike(

@@ -21,7 +21,7 @@ from typing import Any
 from torch.optim.lr_scheduler import ReduceLROnPlateau
 
 from .arguments import choice, learning_rate, numbers_list, real_number, seed_value, step_count
-from .schedules import dummy_optimizer
+from .schedules import ScheduleProbe
 
 
 @dataclass(frozen=True)
@@ -182,7 +182,7 @@ def simulate_plateau(
                     cooldown=step_count("cooldown", cooldown, whole_floats=True),
                     min_lr=real_number("min_lr", min_lr, low=0),
                     eps=real_number("eps", eps, low=0), base_lr=learning_rate("base_lr", base_lr))
-    optimizer = dummy_optimizer(base_lr)
+    optimizer = ScheduleProbe(base_lr)
     sched = ReduceLROnPlateau(optimizer, **{k: v for k, v in settings.items() if k != "base_lr"})
     group = optimizer.param_groups[0]
     rows: list[PlateauEpoch] = []

@@ -1,7 +1,8 @@
 """Schedule previews and the course's named schedule presets.
 
 `preview_schedule` is a dry run: it never steps a scheduler that a learner
-will train with. A factory is built on a fresh dummy optimizer; a live
+will train with. A factory is built on a fresh `ScheduleProbe` (an SGD's param
+group, without the cost of a first real optimizer); a live
 scheduler is deep-copied (its parameters swapped for a dummy) and the copy is
 stepped instead, and so is a scheduler that a factory returns built on another
 optimizer than the one it was given.
@@ -10,8 +11,10 @@ optimizer than the one it was given.
 from __future__ import annotations
 
 import copy
+import inspect
 import numbers
 import warnings
+from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,15 +30,59 @@ Scheduler = lrs.LRScheduler | lrs.ReduceLROnPlateau
 SchedulerFactory = Callable[[Optimizer], Scheduler]
 
 
-def dummy_optimizer(base_lr: float = 0.1, momentum: float = 0.9) -> torch.optim.SGD:
-    """A one-parameter SGD optimizer with momentum, for building schedulers on."""
+def _lr_and_momentum(base_lr: float, momentum: float) -> tuple[float, float]:
     # Any LR from 0 up, even an infinite one: the hiker shows what an absurd LR does.
     if isinstance(base_lr, bool) or not isinstance(base_lr, numbers.Real):
         raise TypeError(f"base_lr must be a number of 0 or more, not {type(base_lr).__name__}.")
     if not base_lr >= 0:
         raise ValueError(f"base_lr must be a number of 0 or more, not {base_lr!r}.")
-    momentum = real_number("momentum", momentum, low=0, high=1, high_open=True)
+    return base_lr, real_number("momentum", momentum, low=0, high=1, high_open=True)
+
+
+def dummy_optimizer(base_lr: float = 0.1, momentum: float = 0.9) -> torch.optim.SGD:
+    """A one-parameter SGD optimizer with momentum, for building schedulers on."""
+    base_lr, momentum = _lr_and_momentum(base_lr, momentum)
     return torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=base_lr, momentum=momentum)
+
+
+_SGD_DEFAULTS = {
+    name: p.default for name, p in inspect.signature(torch.optim.SGD.__init__).parameters.items()
+    if p.default is not inspect.Parameter.empty
+}
+_HOOK_TABLES = tuple(f"_optimizer_{kind}_{when}_hooks" for kind in
+                     ("step", "state_dict", "load_state_dict") for when in ("pre", "post"))
+
+
+class ScheduleProbe(torch.optim.SGD):
+    """An SGD's param group without SGD's machinery: all a scheduler reads and writes.
+
+    A scheduler only ever touches its optimizer's `param_groups` (the LR, and the momentum
+    that CyclicLR and OneCycleLR cycle), its `defaults` and its `step`. The probe holds
+    exactly those, as `torch.optim.SGD(lr=base_lr, momentum=momentum)` would, so a real
+    `torch.optim.lr_scheduler` built on it sets the same LRs (the tests hold it to a real SGD
+    for every scheduler class and preset). `step()` changes nothing: the previews, the
+    hikers and the plateau trace do their own arithmetic. What it skips is
+    `Optimizer.__init__`, which imports `torch._dynamo` (about 900 modules, some 2 s) the first
+    time a process builds an optimizer: so a widget's first change of schedule is as quick as
+    its later ones, with nothing warmed in the background.
+    """
+
+    def __init__(self, base_lr: float = 0.1, momentum: float = 0.9) -> None:  # noqa: D107
+        base_lr, momentum = _lr_and_momentum(base_lr, momentum)
+        # Optimizer.__init__ is not called, on purpose (see above): set what it would set.
+        self.defaults = {**_SGD_DEFAULTS, "lr": base_lr, "momentum": momentum}
+        for table in _HOOK_TABLES:
+            setattr(self, table, OrderedDict())
+        self._zero_grad_profile_name = "Optimizer.zero_grad#ScheduleProbe.zero_grad"
+        self.state: defaultdict[torch.Tensor, Any] = defaultdict(dict)
+        self.param_groups = [{"params": [torch.zeros(1, requires_grad=True)], **self.defaults}]
+
+    def step(self, closure: Callable[[], float] | None = None) -> None:
+        """Nothing to update: the probe has no parameters that learn."""
+        return None
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)  # a copy stays a probe (Optimizer's would patch `step`)
 
 
 def is_scheduler(obj: Any) -> bool:
@@ -67,7 +114,7 @@ def build_scheduler(
             "preview_schedule needs a scheduler or a factory such as "
             f"`lambda opt: StepLR(opt, 30, 0.1)`, not {type(scheduler_or_factory).__name__}."
         )
-    optimizer = dummy_optimizer(base_lr, momentum)
+    optimizer = ScheduleProbe(base_lr, momentum)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         scheduler = scheduler_or_factory(optimizer)

@@ -93,34 +93,34 @@ def measure_widget_latency(
 
 
 FIRST_SETUP = """
-import course_utils.prewarm
-course_utils.prewarm.ENABLED = {warm}
-from course_utils.hiker_widget import HikerWidget
+from course_utils.{module} import {widget}
 from course_utils.schedules import SCHEDULE_PRESETS
 """
 FIRST_OPEN = """
-hiker = HikerWidget()
+hiker = {widget}()
 display(hiker)
-print(hiker.schedule_dropdown.model_id, hiker.overlay.model_id,
+print(hiker.schedule_dropdown.model_id, getattr(hiker, "overlay", hiker.image).model_id,
       list(SCHEDULE_PRESETS).index("cosine"))
 """
 
 
-def measure_first_change(delay: float = 1.0, warm: bool = True) -> dict[str, float]:
-    """In a fresh kernel: milliseconds to open the hiker, and for its first schedule change.
+def measure_first_change(delay: float = 1.0, widget: str = "HikerWidget") -> dict[str, float]:
+    """In a fresh kernel: milliseconds to open a hiker, and for its first schedule change.
 
     The widget's module is imported first (as a lesson's first cells do), then a cell opens
     the widget; `delay` seconds after that cell ends, the frontend's "update" picks the
-    cosine schedule, and the time runs until the new picture leaves the kernel. `warm`
-    False turns the background warm-up of `torch.optim` off (course_utils.prewarm), as before.
+    cosine schedule, and the time runs until the new picture leaves the kernel. This is the
+    first scheduler the process builds: it is built on a `ScheduleProbe`, so it must not pay
+    for a first real `torch.optim` optimizer (about 2 s of imports).
     """
     km, kc = start_new_kernel(kernel_name="python3")
     outputs: list[dict] = []
     try:
-        reply = kc.execute_interactive(FIRST_SETUP.format(warm=warm), timeout=120)
+        reply = kc.execute_interactive(
+            FIRST_SETUP.format(module=WIDGETS[widget], widget=widget), timeout=120)
         assert reply["content"]["status"] == "ok", reply["content"]
         start = time.perf_counter()
-        reply = kc.execute_interactive(FIRST_OPEN, timeout=120,
+        reply = kc.execute_interactive(FIRST_OPEN.format(widget=widget), timeout=120,
                                        output_hook=lambda msg: outputs.append(msg))
         open_ms = (time.perf_counter() - start) * 1000
         assert reply["content"]["status"] == "ok", reply["content"]
@@ -150,11 +150,11 @@ CASES = (
 )
 
 if __name__ == "__main__":
-    for warm in (False, True):
-        first = measure_first_change(1.0, warm)
-        print(f"HikerWidget(), torch.optim warm-up {'on' if warm else 'off'}: open "
-              f"{first['open_ms']:.0f} ms; first schedule change 1 s later "
-              f"{first['first_change_ms']:.0f} ms")
+    for name in WIDGETS:
+        for delay in (1.0, 0.0):
+            first = measure_first_change(delay, name)
+            print(f"{name}(), fresh kernel: open {first['open_ms']:.0f} ms; first schedule "
+                  f"change {delay:g} s later {first['first_change_ms']:.0f} ms")
     for args, control in CASES:
         result = measure_widget_latency(30, args, control)
         print(

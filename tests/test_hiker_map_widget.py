@@ -8,7 +8,6 @@ import ipywidgets as widgets
 import pytest
 from test_widget_access import assert_every_control_is_named
 
-from course_utils import prewarm
 from course_utils.hiker_map import LANDSCAPES_2D
 from course_utils.hiker_map_widget import HikerMapWidget
 from course_utils.schedules import SCHEDULE_PRESETS
@@ -184,16 +183,6 @@ def test_the_picture_names_the_hiker_the_start_and_the_floor(landscape, base):
     assert "The hike so far, the hiker at step 3, at (" in w.overlay.value
     assert not (w.image.traits().get("tooltip") and w.image.tooltip)  # breaks ipywidgets 8.1
     assert "starting position" in w._repr_mimebundle_()["text/html"]
-
-
-def test_it_warms_torch_up_as_the_one_dimensional_hiker_does(monkeypatch):
-    calls = []
-    monkeypatch.setattr(prewarm, "start_after_cell", lambda: calls.append("start"))
-    monkeypatch.setattr(prewarm, "wait", lambda timeout=None: calls.append("wait"))
-    w = HikerMapWidget()  # the constant preset steps no scheduler: nothing to wait for
-    assert calls == ["start"]
-    w.schedule_dropdown.value = "cosine"
-    assert "wait" in calls and w.hike.lrs[-1] < 1e-3
 
 
 def test_moving_a_slider_pauses_play_on_every_ipywidgets():

@@ -31,8 +31,7 @@ Snapshot = dict[str, tuple[int, int, int, int]]
 _SKIPPED = ("course_utils.maintainer", "course_utils.__main__",
             "course_utils.grader.sandbox_runner", "course_utils.workspace",
             "course_utils.hiker_widget", "course_utils.plateau_widget",
-            "course_utils.widget_bundle", "course_utils.svg_overlay", "course_utils.widget_access",
-            "course_utils.prewarm")
+            "course_utils.widget_bundle", "course_utils.svg_overlay", "course_utils.widget_access")
 
 
 def state_folder() -> Path:
