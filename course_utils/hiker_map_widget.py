@@ -111,8 +111,9 @@ class HikerMapWidget(widgets.VBox):
         self.play = _name(widgets.Play(value=steps, min=0, max=steps, interval=PLAY_INTERVAL_MS,
                                        description="play"), "play the hike step by step")
         self.help = widgets.HTML()
-        self.image = widgets.Image(
-            format="png", layout=widgets.Layout(grid_area="picture", width="100%", margin="0"))
+        # An <img alt=""> (the overlay names the whole picture), not an Image: see widget_access.
+        self.image = access.PictureHTML(
+            layout=widgets.Layout(grid_area="picture", width="100%", margin="0"))
         self.overlay = widgets.HTML(
             layout=widgets.Layout(grid_area="picture", width="100%", margin="0"))
         self.picture = widgets.GridBox([self.image, self.overlay], layout=widgets.Layout(
@@ -259,7 +260,7 @@ class HikerMapWidget(widgets.VBox):
         self._figure, self._canvas, self._world = fig, canvas, world
         self._background = canvas.copy_from_bbox(fig.bbox)
         self._svg = SvgOverlay(fig, prefix=f"map{id(self):x}")
-        self.image.value = self._png()
+        self.image.show(self._png())
 
     def _show(self, frame: int) -> None:
         """Draw the hike up to step `frame` as the overlay, and write the status line."""

@@ -148,8 +148,9 @@ class HikerWidget(widgets.VBox):
             value=steps, min=0, max=steps, interval=PLAY_INTERVAL_MS, description="play"
         )
         # The still figure and the moving overlay share one grid cell, so they lie one on the other.
-        self.image = widgets.Image(
-            format="png", layout=widgets.Layout(grid_area="picture", width="100%", margin="0")
+        # An <img alt=""> (the overlay names the whole picture), not an Image: see widget_access.
+        self.image = access.PictureHTML(
+            layout=widgets.Layout(grid_area="picture", width="100%", margin="0")
         )
         self.overlay = widgets.HTML(
             layout=widgets.Layout(grid_area="picture", width="100%", margin="0")
@@ -388,7 +389,7 @@ class HikerWidget(widgets.VBox):
         self._palette = self._make_palette()
         self._svg = SvgOverlay(fig, prefix=f"hiker{id(self):x}")
         self._mountain = mountain
-        self.image.value = self._png()  # the still figure; the overlay draws the rest
+        self.image.show(self._png())  # the still figure; the overlay draws the rest
 
     def _show(self, frame: int) -> None:
         """Draw the hike up to step `frame` over the cached background, and send the PNG."""

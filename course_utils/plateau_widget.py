@@ -27,7 +27,7 @@ from PIL import Image
 from .arguments import choice, learning_rate, numbers_list, real_number, whole_number
 from .plateau import PlateauTrace, scripted_losses, simulate_plateau
 from .plotting import course_style
-from .widget_access import live_status, number_box
+from .widget_access import PictureHTML, live_status, number_box
 from .widget_bundle import view_bundle
 
 
@@ -104,6 +104,17 @@ def render_png(trace: PlateauTrace, size: tuple[float, float] = (10, 3.4)) -> by
     return buffer.getvalue()
 
 
+def describe(trace: PlateauTrace) -> str:
+    """The picture in words, for its alt text: what is drawn where, then what happened."""
+    zoom = zoom_start(trace)
+    where = (f"the whole run of {len(trace.rows)} epochs on the left, and on the right a zoom "
+             f"from epoch {zoom}" if zoom > 1 else f"{len(trace.rows)} epochs, twice")
+    return (f"ReduceLROnPlateau over one loss curve, drawn as {where}: the validation loss per "
+            "epoch (blue dots), the best loss so far (green steps), the learning rate on a "
+            "second axis (orange steps) and a dotted red line at each cut. "
+            f"{trace.summary()}")
+
+
 def _clamp(name: str, value: float, low: float, high: float, notes: list[str]) -> float:
     """`value` inside [low, high]; a value outside is noted for the status line."""
     if low <= value <= high:
@@ -168,7 +179,8 @@ class PlateauWidget(widgets.VBox):
                                               value=float(min_lr), description="min_lr",
                                               **slider)
         self.status = widgets.HTML()
-        self.image = widgets.Image(format="png")
+        # An <img> with alt text in an HTML widget, not an Image (which takes no alt).
+        self.picture = PictureHTML()
         controls = [self.factor, self.patience, self.threshold, self.threshold_mode,
                     self.cooldown, self.min_lr]
         for control in controls:
@@ -190,8 +202,9 @@ class PlateauWidget(widgets.VBox):
         self.children = [
             widgets.HBox([widgets.VBox(rows[:3]), widgets.VBox(rows[3:])]),
             self.status,
-            self.image,
+            self.picture,
         ]
+        self.add_class("plateau-widget")
         self.trace: PlateauTrace = simulate_plateau([0.0])
         self._update()
 
@@ -206,15 +219,12 @@ class PlateauWidget(widgets.VBox):
         lines = [f"<b>{html.escape(self.trace.summary())}</b>"]
         lines += [html.escape(note) for note in self.notes]
         self.status.value = live_status("<br>".join(lines))
-        self.image.value = render_png(self.trace)
+        self.picture.show(render_png(self.trace), describe(self.trace))
 
     def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
         # Outside a live kernel the widget view is blank: the PNG and the summary stand in.
         data = view_bundle(self, **kwargs)
-        png = base64.b64encode(self.image.value).decode("ascii")
-        summary = html.escape(self.trace.summary())
-        data["image/png"] = png
-        data["text/html"] = (f'<img src="data:image/png;base64,{png}" alt="{summary}"/>'
-                             f"<div>{self.status.value}</div>")
+        data["image/png"] = base64.b64encode(self.picture.png).decode("ascii")
+        data["text/html"] = f"{self.picture.value}<div>{self.status.value}</div>"
         data["text/plain"] = "\n".join([self.trace.summary(), *self.notes])
         return data

@@ -15,6 +15,9 @@ exponent). The pieces here work around that with what both versions render:
 - `svg_label(svg, text)` names an SVG picture drawn in an HTML widget. (An `Image` can't
   be named: it has no alt text, and ipywidgets 8.1 fails to draw an `Image` with a
   `tooltip`, so a widget names its picture through an SVG or HTML laid over it.)
+- `PictureHTML`: a PNG as an `<img>` in an HTML widget, with alt text (or `alt=""` for a
+  still figure that the named overlay on top of it describes), where an `Image` would be
+  announced as an unnamed picture.
 
 A widget adopts them where it builds its controls, for example::
 
@@ -26,6 +29,7 @@ A widget adopts them where it builds its controls, for example::
 
 from __future__ import annotations
 
+import base64
 import html
 import math
 from typing import Any
@@ -165,3 +169,23 @@ def svg_label(svg: str, text: str) -> str:
         return svg
     label = html.escape(text, quote=True)
     return f'{head}<svg role="img" aria-label="{label}"{rest}'
+
+
+class PictureHTML(widgets.HTML):
+    """A PNG shown as an `<img>` with alt text, in an HTML widget (an `Image` takes no alt).
+
+    Set `show(png, alt)`; `png` holds the bytes shown. With `alt=""` (the default) the
+    picture is decorative to a screen reader: use it for a still figure under an overlay that
+    carries the picture's name, so the reader hears the name once, not an unnamed image too.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:  # noqa: D107
+        super().__init__(**kwargs)
+        self.png = b""
+
+    def show(self, png: bytes, alt: str = "") -> None:
+        """Show `png`, described by `alt` (empty: decorative)."""
+        self.png = bytes(png)
+        data = base64.b64encode(self.png).decode("ascii")
+        self.value = (f'<img src="data:image/png;base64,{data}" alt="{html.escape(alt)}" '
+                      'style="display:block; width:100%; height:auto">')

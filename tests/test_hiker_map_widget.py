@@ -32,7 +32,7 @@ def test_it_opens_as_asked_with_every_control():
         tip = getattr(control, "tooltip", None) or getattr(control, "description_tooltip", None)
         assert tip, control.description
     assert [value for _, value in w.schedule_dropdown.options] == list(SCHEDULE_PRESETS)
-    assert bytes(w.image.value).startswith(PNG) and "<svg" in w.overlay.value
+    assert w.image.png.startswith(PNG) and "<svg" in w.overlay.value
 
 
 def test_the_lr_slider_moves_the_path_and_the_verdict(hiker):
@@ -77,9 +77,9 @@ def test_steps_landscape_and_play(hiker):
     assert hiker.play.value == 0 and hiker.status.value.startswith("Step 0 of 50")
     hiker.play.value = 20
     assert hiker.status.value.startswith("Step 20 of 50")
-    still = bytes(hiker.image.value)
+    still = hiker.image.png
     hiker.landscape_dropdown.value = "river"
-    assert bytes(hiker.image.value) != still and hiker.hike.progress is not None
+    assert hiker.image.png != still and hiker.hike.progress is not None
     assert "downstream" in hiker.status.value
     hiker.landscape_dropdown.value = "valley"
     hiker.steps_slider.value = 200

@@ -31,7 +31,7 @@ def test_one_line_presets_open_as_asked():
 def test_controls_are_what_the_learner_needs(hiker):
     assert isinstance(hiker.lr_slider, widgets.FloatLogSlider)
     assert isinstance(hiker.play, widgets.Play)
-    assert isinstance(hiker.image, widgets.Image) and bytes(hiker.image.value).startswith(PNG)
+    assert hiker.image.png.startswith(PNG) and 'alt=""' in hiker.image.value  # the overlay names it
     assert [value for _, value in hiker.schedule_dropdown.options] == list(SCHEDULE_PRESETS)
     assert hiker.steps_slider.continuous_update is False
 
@@ -109,12 +109,12 @@ def test_extreme_settings_never_raise(hiker):
                     hiker.start_slider.value = start
                     hiker.momentum_slider.value = 0.99
                     hiker.play_step()
-                    assert bytes(hiker.image.value).startswith(PNG) and hiker.status.value
+                    assert hiker.image.png.startswith(PNG) and hiker.status.value
                     assert hiker.overlay.value.startswith("<svg")
                     hiker.noise_slider.value = hiker.noise_slider.max
                     hiker.resample_button.click()
                     hiker.play_step()
-                    assert bytes(hiker.image.value).startswith(PNG) and hiker.status.value
+                    assert hiker.image.png.startswith(PNG) and hiker.status.value
                     hiker.noise_slider.value = 0
 
 
@@ -246,16 +246,16 @@ def test_the_still_figure_is_a_small_palette_png_under_an_svg_overlay(hiker):
 
     from PIL import Image
 
-    picture = Image.open(io.BytesIO(bytes(hiker.image.value)))
+    picture = Image.open(io.BytesIO(hiker.image.png))
     assert picture.format == "PNG" and picture.mode == "P"
     assert picture.size == hiker._canvas.get_width_height()
-    assert len(hiker.image.value) < 25_000
+    assert len(hiker.image.png) < 25_000
     assert hiker.picture.children == (hiker.image, hiker.overlay)
     assert hiker.image.layout.grid_area == hiker.overlay.layout.grid_area == "picture"
     # The still figure does not change with the LR; the overlay does, and names the verdict.
-    still = hiker.image.value
+    still = hiker.image.png
     hiker.lr_slider.value = 3.0
-    assert hiker.image.value == still and "FELL OFF" in hiker.overlay.value
+    assert hiker.image.png == still and "FELL OFF" in hiker.overlay.value
     width, height = hiker._canvas.get_width_height()
     assert f'viewBox="0 0 {width} {height}"' in hiker.overlay.value
     assert len(hiker.overlay.value) < 20_000
@@ -279,7 +279,7 @@ def test_composite_png_holds_the_whole_figure(hiker):
 
     from PIL import Image, ImageChops
 
-    still = Image.open(io.BytesIO(bytes(hiker.image.value))).convert("RGB")
+    still = Image.open(io.BytesIO(hiker.image.png)).convert("RGB")
     whole = Image.open(io.BytesIO(hiker.composite_png())).convert("RGB")
     assert still.size == whole.size and ImageChops.difference(still, whole).getbbox() is not None
 

@@ -56,12 +56,13 @@ def test_widget_changing_patience_moves_the_drops(monkeypatch):
     figures = plt.get_fignums()
     w = PlateauWidget(FLAT, factor=0.5, patience=2, threshold=1e-4)
     assert isinstance(w.trace, PlateauTrace) and w.trace.drop_epochs == [5, 8, 11]
-    first_png, first_status = w.image.value, w.status.value
+    first_png, first_status = w.picture.png, w.status.value
     assert "5, 8, 11" in first_status
     w.patience.value = 4
     assert w.trace.drop_epochs == [7, 12]
     assert "after epoch 7, 12:" in w.status.value
-    assert w.image.value != first_png and w.image.value[:4] == b"\x89PNG"
+    assert w.picture.png != first_png and w.picture.png[:4] == b"\x89PNG"
+    assert base64.b64encode(w.picture.png).decode() in w.picture.value
     w.cooldown.value = 0
     w.min_lr.value = 0.01
     w.factor.value = 0.05
@@ -113,6 +114,6 @@ def test_every_slider_at_either_end_shows_a_run():
             value = base**end if base else end
             control.value = value
             assert w.trace.settings[control.description] == pytest.approx(value)
-            assert len(w.trace.rows) == 20 and w.image.value[:4] == b"\x89PNG"
+            assert len(w.trace.rows) == 20 and w.picture.png[:4] == b"\x89PNG"
     w.min_lr.value = w.min_lr.options[-1][1]
     assert w.trace.final_lr >= w.min_lr.value

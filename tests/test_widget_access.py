@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import html
+
 import ipywidgets as widgets
 import pytest
 
 from course_utils.hiker import LANDSCAPES
 from course_utils.hiker_widget import HikerWidget
 from course_utils.plateau_widget import PlateauWidget
-from course_utils.widget_access import live_status, number_box, play_controls, svg_label
+from course_utils.widget_access import (
+    PictureHTML,
+    live_status,
+    number_box,
+    play_controls,
+    svg_label,
+)
 
 SLIDERS = (widgets.IntSlider, widgets.FloatSlider, widgets.FloatLogSlider,
            widgets.SelectionSlider)
@@ -119,6 +127,12 @@ def test_the_plateau_widget_names_its_controls() -> None:
     w.factor_box.value = 0.3
     assert w.factor.value == pytest.approx(0.3)
     assert 'aria-live="polite"' in w.status.value
+    # The picture is an <img> whose alt text says what is drawn, and what the scheduler did.
+    assert '<img src="data:image/png;base64,' in w.picture.value
+    assert 'alt="ReduceLROnPlateau over one loss curve, drawn as ' in w.picture.value
+    assert html.escape(w.trace.summary()) in w.picture.value
+    w.patience_box.value = 0
+    assert html.escape(w.trace.summary()) in w.picture.value  # it follows the controls
     assert w.min_lr_choice.description == "min_lr"
     w.min_lr_choice.value = 1e-3
     assert w.min_lr.value == 1e-3 and w.settings()["min_lr"] == 1e-3
@@ -139,3 +153,10 @@ def test_the_pieces_on_their_own() -> None:
     assert live_status("x").startswith('<div role="status" aria-live="polite"')
     assert svg_label("<svg viewBox='0 0 1 1'></svg>", 'a "b"').startswith(
         '<svg role="img" aria-label="a &quot;b&quot;"')
+    picture = PictureHTML()
+    picture.show(b"\x89PNG fake", 'a <b> & "c"')
+    assert picture.png == b"\x89PNG fake"
+    assert picture.value.startswith(
+        '<img src="data:image/png;base64,iVBORyBmYWtl" alt="a &lt;b&gt; &amp; &quot;c&quot;"')
+    picture.show(b"\x89PNG")
+    assert 'alt=""' in picture.value  # decorative: an overlay names the picture

@@ -66,6 +66,8 @@ def assert_hiker_is_named(lesson_page: LessonPage, hiker: object) -> None:
     live = [n for n in nodes if prop(n, "live") == "polite" and role(n) == "status"]
     assert live, "the status line is not a polite live region"
     assert any(role(n) == "image" and "hike" in name(n).lower() for n in nodes), named
+    # The still figure under the overlay is decorative (alt=""): no unnamed image is announced.
+    assert all(name(n) for n in nodes if role(n) == "image"), named
 
 
 def test_committed_lesson_shows_its_saved_outputs(
@@ -169,3 +171,35 @@ def test_run_all_then_move_the_hiker_slider(
     play = hiker.locator(".hiker-play, .widget-play").first
     print(measure_play(lesson_page.page, image, play, PLAY_INTERVAL_MS))
     assert_no_browser_errors(lesson_page)
+
+
+PLATEAU_LESSON = "05_reduce_on_plateau.ipynb"
+
+
+def test_lesson_05_plateau_widget_and_hiker_are_named(lesson_page: LessonPage) -> None:
+    """Run All in lesson 05: the plateau widget and the lesson's hiker, as a screen reader
+    lists them, have a name for every control, a polite live status and a named picture."""
+    lesson_page.open(PLATEAU_LESSON)
+    lesson_page.run_all()
+    # (One cell shows, on purpose, the error of stepping the plateau scheduler without a metric.)
+    assert lesson_page.all_cells_ran(), lesson_page.output_text()[-3000:]
+    assert_no_browser_errors(lesson_page)
+    plateaus = lesson_page.page.locator(".plateau-widget")
+    assert plateaus.count() >= 1, "lesson 05 shows no rendered plateau widget"
+    for widget in plateaus.all():
+        widget.scroll_into_view_if_needed()
+        nodes = ax_nodes(lesson_page.page, widget)
+        print(f"\nthe plateau widget, as a screen reader lists it: {summary(nodes)}")
+        assert not naming_problems(nodes), naming_problems(nodes)
+        named = {(role(n), name(n)) for n in nodes}
+        assert {("spinbutton", "factor"), ("spinbutton", "patience"),
+                ("spinbutton", "cooldown"), ("combobox", "min_lr")} <= named, named
+        assert any(prop(n, "live") == "polite" and role(n) == "status" for n in nodes)
+        pictures = [n for n in nodes if role(n) == "image"]
+        assert pictures and all("ReduceLROnPlateau" in name(n) for n in pictures), [
+            name(n) for n in pictures]
+    hikers = lesson_page.hiker()
+    assert hikers.count() >= 1, "lesson 05 shows no rendered hiker"
+    for hiker in hikers.all():
+        hiker.scroll_into_view_if_needed()
+        assert_hiker_is_named(lesson_page, hiker)
