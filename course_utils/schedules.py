@@ -67,7 +67,7 @@ class ScheduleProbe(torch.optim.SGD):
     its later ones, with nothing warmed in the background.
     """
 
-    def __init__(self, base_lr: float = 0.1, momentum: float = 0.9) -> None:  # noqa: D107
+    def __init__(self, base_lr: float = 0.1, momentum: float = 0.9) -> None:
         base_lr, momentum = _lr_and_momentum(base_lr, momentum)
         # Optimizer.__init__ is not called, on purpose (see above): set what it would set.
         self.defaults = {**_SGD_DEFAULTS, "lr": base_lr, "momentum": momentum}

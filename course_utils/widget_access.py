@@ -179,7 +179,7 @@ class PictureHTML(widgets.HTML):
     carries the picture's name, so the reader hears the name once, not an unnamed image too.
     """
 
-    def __init__(self, **kwargs: Any) -> None:  # noqa: D107
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.png = b""
 
