@@ -1,8 +1,8 @@
 """The hiker on a map, as a widget: sliders wired to `simulate_hike_2d`, one figure kept in place.
 
 The contour map, the axes and their labels are drawn once per map and run length
-and shown as a PNG in an `ipywidgets.Image`. The moving parts (the path, the
-hiker, the LR and edge lines, the height line) go over it as an SVG overlay
+and shown as a PNG (an `<img alt="">`: the overlay names the picture). The moving
+parts (the path, the hiker, the LR and edge lines, the height line) go over it as an SVG overlay
 (`course_utils.svg_overlay`), as in `course_utils.hiker_widget`, whose controls,
 looks and limits this view shares. The river runs on for ever downstream; the map
 shows a fixed stretch of it, and a hiker beyond it is drawn at the map's edge
@@ -13,7 +13,7 @@ Every control has a name a screen reader reads (`course_utils.widget_access`), a
 the 1-D hiker: each slider has a labelled number box beside it, Play has labelled
 controls, the picture is named in words, and the status line is a polite live region
 that says the LR and the outcome after each change. (Controls keep a tooltip for the
-mouse too; the picture, an `Image`, never gets one: ipywidgets 8.1 fails to draw it.)
+mouse too; the picture never gets one: ipywidgets 8.1 fails to draw an `Image` with one.)
 Schedules are built on a `ScheduleProbe` (`course_utils.schedules`), never on a first real
 optimizer, so the first change of schedule is as quick as the later ones.
 """

@@ -1,8 +1,8 @@
 """The hiker widget: sliders wired to `simulate_hike`, one figure updated in place.
 
 The figure's still parts (the mountain, axes, labels) are drawn once per
-landscape and run length, and shown as a small palette PNG in an
-`ipywidgets.Image`. The moving parts (footsteps, the hiker, the LR, edge and
+landscape and run length, and shown as a small palette PNG (an `<img alt="">`:
+the overlay names the picture). The moving parts (footsteps, the hiker, the LR, edge and
 altitude lines, the verdict) are matplotlib artists too, but a slider change
 sends them as an SVG overlay (`course_utils.svg_overlay`) laid over the PNG in the
 same grid cell: a few kilobytes of text the browser draws at once, where a new

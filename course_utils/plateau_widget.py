@@ -108,7 +108,8 @@ def describe(trace: PlateauTrace) -> str:
     """The picture in words, for its alt text: what is drawn where, then what happened."""
     zoom = zoom_start(trace)
     where = (f"the whole run of {len(trace.rows)} epochs on the left, and on the right a zoom "
-             f"from epoch {zoom}" if zoom > 1 else f"{len(trace.rows)} epochs, twice")
+             f"from epoch {zoom}" if zoom > 1 else
+             f"the whole run of {len(trace.rows)} epochs, on the left and again on the right")
     return (f"ReduceLROnPlateau over one loss curve, drawn as {where}: the validation loss per "
             "epoch (blue dots), the best loss so far (green steps), the learning rate on a "
             "second axis (orange steps) and a dotted red line at each cut. "

@@ -117,3 +117,14 @@ def test_every_slider_at_either_end_shows_a_run():
             assert len(w.trace.rows) == 20 and w.picture.png[:4] == b"\x89PNG"
     w.min_lr.value = w.min_lr.options[-1][1]
     assert w.trace.final_lr >= w.min_lr.value
+
+
+def test_the_alt_text_says_where_the_zoom_starts_or_that_there_is_none():
+    from course_utils.plateau_widget import describe
+
+    falling = simulate_plateau([3.0, 2.0, 1.0, 0.5])  # never a bad epoch: the zoom is the run
+    assert "the whole run of 4 epochs, on the left and again on the right" in describe(falling)
+    flat = simulate_plateau([5.0, 4.0, 3.0, 2.0] + [1.0] * 8, patience=2)
+    zoom = zoom_start(flat)
+    assert zoom > 1 and f"a zoom from epoch {zoom}:" in describe(flat)
+    assert describe(flat).endswith(flat.summary())
