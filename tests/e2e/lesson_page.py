@@ -62,7 +62,9 @@ class LessonPage:
 
     def open(self, name: str) -> None:
         """Open notebook `name` and wait until its kernel is Idle in the status bar."""
-        self.page.goto(f"{self.lab.base_url}/lab/tree/{name}?token={self.lab.token}")
+        # `reset`: a fresh workspace, so no notebook from an earlier test is restored beside it
+        # (Run All runs whichever notebook is current).
+        self.page.goto(f"{self.lab.base_url}/lab/tree/{name}?reset&token={self.lab.token}")
         self.page.locator(f"{NOTEBOOK} .jp-Cell").first.wait_for()
         self.wait_kernel_idle(timeout=60)
 
@@ -76,12 +78,29 @@ class LessonPage:
 
     def run_all(self, timeout: float = 300) -> None:
         """Run > Run All Cells from the menu bar, then wait until the kernel is done and Idle."""
-        self.page.get_by_role("menuitem", name="Run", exact=True).click()
-        self.page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
         deadline = time.monotonic() + timeout
+        # A committed lesson already shows every cell's count, and the kernel is Idle until the
+        # first cell starts: so first wait for the run to begin (a cell queued or running). A
+        # menu click can land while the page is still settling and do nothing; click again,
+        # as a learner would, and say so.
+        for attempt in range(1, 4):
+            self.page.keyboard.press("Escape")  # close a menu a try left open
+            self.page.locator(f"{NOTEBOOK} .jp-InputPrompt").first.click()  # this one is current
+            self.page.get_by_role("menuitem", name="Run", exact=True).click()
+            self.page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
+            started = time.monotonic() + 20
+            while not self.page.evaluate(ANY_CELL_BUSY, NOTEBOOK) and time.monotonic() < started:
+                self.page.wait_for_timeout(100)
+            if self.page.evaluate(ANY_CELL_BUSY, NOTEBOOK):
+                break
+            print(f"\nRun All Cells started no cell within 20 s (try {attempt}); "
+                  f"kernel: {self.kernel_status()!r}")
+        else:
+            raise AssertionError("Run All Cells started no cell in three tries")
+        # ...then for it to end: no cell queued or running, the kernel Idle.
         while time.monotonic() < deadline:
             busy = self.page.evaluate(ANY_CELL_BUSY, NOTEBOOK)
-            if not busy and (self.all_cells_ran() or "| Idle" in self.kernel_status()):
+            if not busy and "| Idle" in self.kernel_status():
                 break
             self.page.wait_for_timeout(250)
         self.wait_kernel_idle(timeout=max(deadline - time.monotonic(), 1))
