@@ -18,6 +18,10 @@ ALL_CELLS_RAN = """(notebook) => {
   const prompts = [...document.querySelectorAll(notebook + ' .jp-CodeCell .jp-InputPrompt')];
   return prompts.length > 0 && prompts.every((p) => /\\[\\d+\\]/.test(p.textContent));
 }"""
+ANY_CELL_COUNTED = """(notebook) => {
+  const prompts = [...document.querySelectorAll(notebook + ' .jp-CodeCell .jp-InputPrompt')];
+  return prompts.some((p) => /\\[\\d+\\]/.test(p.textContent));
+}"""
 ANY_CELL_BUSY = """(notebook) => {
   const prompts = [...document.querySelectorAll(notebook + ' .jp-CodeCell .jp-InputPrompt')];
   return prompts.some((p) => p.textContent.includes('*'));
@@ -76,34 +80,54 @@ class LessonPage:
         """Wait for the status bar (not the toolbar, which is idle before a kernel exists)."""
         self.page.locator(KERNEL_STATUS).filter(has_text="| Idle").wait_for(timeout=timeout * 1000)
 
+    def clear_all_outputs(self) -> None:
+        """Edit > Clear Outputs of All Cells: every prompt back to `[ ]`, so that a count seen
+        afterwards comes from this run, not from the lesson as committed."""
+        self.page.keyboard.press("Escape")  # no menu left open
+        self.page.locator(f"{NOTEBOOK} .jp-InputPrompt").first.click()  # this notebook is current
+        self.page.get_by_role("menuitem", name="Edit", exact=True).click()
+        self.page.get_by_role("menuitem", name="Clear Outputs of All Cells", exact=True).click()
+        self.page.wait_for_function(f"(nb) => !({ANY_CELL_COUNTED})(nb)", arg=NOTEBOOK)
+
     def run_all(self, timeout: float = 300) -> None:
-        """Run > Run All Cells from the menu bar, then wait until the kernel is done and Idle."""
+        """Clear every output, Run > Run All Cells, and wait until every cell has run (or the
+        run has stopped, the kernel Idle with no cell queued for 10 s)."""
         deadline = time.monotonic() + timeout
-        # A committed lesson already shows every cell's count, and the kernel is Idle until the
-        # first cell starts: so first wait for the run to begin (a cell queued or running). A
-        # menu click can land while the page is still settling and do nothing; click again,
+        self.clear_all_outputs()
+        # A menu click can land while the page is still settling and do nothing: click again,
         # as a learner would, and say so.
         for attempt in range(1, 4):
             self.page.keyboard.press("Escape")  # close a menu a try left open
-            self.page.locator(f"{NOTEBOOK} .jp-InputPrompt").first.click()  # this one is current
             self.page.get_by_role("menuitem", name="Run", exact=True).click()
             self.page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
             started = time.monotonic() + 20
-            while not self.page.evaluate(ANY_CELL_BUSY, NOTEBOOK) and time.monotonic() < started:
+            while time.monotonic() < started and not self._run_began():
                 self.page.wait_for_timeout(100)
-            if self.page.evaluate(ANY_CELL_BUSY, NOTEBOOK):
+            if self._run_began():
                 break
             print(f"\nRun All Cells started no cell within 20 s (try {attempt}); "
                   f"kernel: {self.kernel_status()!r}")
         else:
             raise AssertionError("Run All Cells started no cell in three tries")
-        # ...then for it to end: no cell queued or running, the kernel Idle.
+        # Between two cells the kernel can be Idle with no cell busy: only every cell counted,
+        # or a quiet that lasts, ends the wait.
+        quiet_since: float | None = None
         while time.monotonic() < deadline:
-            busy = self.page.evaluate(ANY_CELL_BUSY, NOTEBOOK)
-            if not busy and "| Idle" in self.kernel_status():
+            if self.page.evaluate(ANY_CELL_BUSY, NOTEBOOK) or "| Idle" not in self.kernel_status():
+                quiet_since = None
+            elif self.all_cells_ran():
                 break
+            else:
+                quiet_since = quiet_since or time.monotonic()
+                if time.monotonic() - quiet_since > 10:
+                    break  # the run stopped early: the caller's all_cells_ran() says so
             self.page.wait_for_timeout(250)
         self.wait_kernel_idle(timeout=max(deadline - time.monotonic(), 1))
+
+    def _run_began(self) -> bool:
+        """A cell is queued or running, or has a count again since the outputs were cleared."""
+        return bool(self.page.evaluate(ANY_CELL_BUSY, NOTEBOOK)
+                    or self.page.evaluate(ANY_CELL_COUNTED, NOTEBOOK))
 
     def all_cells_ran(self) -> bool:
         """Whether every code cell shows an execution count."""
