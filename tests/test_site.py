@@ -74,6 +74,22 @@ def local_target(site: Path, page: Path, url: str) -> tuple[Path, str] | None:
     return (page if not path else (page.parent / path).resolve()), fragment
 
 
+def offline_page(browser: Any) -> tuple[Any, list[str]]:
+    """A new tab that loads only files and data: URLs; the list collects what it blocked."""
+    page = browser.new_page()
+    off_machine: list[str] = []
+
+    def only_local(route: Any) -> None:
+        if route.request.url.startswith(("file://", "data:")):
+            route.continue_()
+        else:
+            off_machine.append(route.request.url)
+            route.abort()
+
+    page.route("**/*", only_local)
+    return page, off_machine
+
+
 def test_the_site_has_a_front_page_a_maintainers_page_and_a_page_per_lesson(site: Path) -> None:
     pages = sorted(p.name for p in site.glob("*.html"))
     assert pages == sorted(["index.html", "maintainers.html", *LESSON_PAGES])
@@ -172,20 +188,10 @@ def test_every_lesson_page_is_complete_offline(site: Path, browser: Any, lesson:
     heading = next(line.lstrip("#").strip() for c in nb["cells"] if c["cell_type"] == "markdown"
                    for line in "".join(c["source"]).splitlines() if line.startswith("#"))
 
-    page = browser.new_page()
+    page, off_machine = offline_page(browser)
     errors: list[str] = []
-    off_machine: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: errors.append(str(e)))
-
-    def only_local(route: Any) -> None:
-        if route.request.url.startswith(("file://", "data:")):
-            route.continue_()
-        else:
-            off_machine.append(route.request.url)
-            route.abort()
-
-    page.route("**/*", only_local)
     try:
         page.goto((site / lesson.with_suffix(".html").name).as_uri(), wait_until="load")
         assert heading in page.inner_text("h1")
@@ -217,17 +223,7 @@ def test_every_lesson_page_is_complete_offline(site: Path, browser: Any, lesson:
 def test_the_front_page_reads_like_the_lessons_and_its_search_works(
     site: Path, browser: Any
 ) -> None:
-    page = browser.new_page()
-    off_machine: list[str] = []
-
-    def only_local(route: Any) -> None:
-        if route.request.url.startswith(("file://", "data:")):
-            route.continue_()
-        else:
-            off_machine.append(route.request.url)
-            route.abort()
-
-    page.route("**/*", only_local)
+    page, off_machine = offline_page(browser)
     try:
         page.goto((site / "index.html").as_uri(), wait_until="load")
         lengths = page.evaluate(CHARS_PER_LINE, "main.lr-prose p")
